@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Registry, Histogram, Counter, collectDefaultMetrics } from 'prom-client';
+import { stateOf } from './request-state.ts';
+
+export interface Metrics {
+  registry: Registry;
+  /** Starts the request's timer; observed once when the response finishes or the client leaves. */
+  observe(req: IncomingMessage, res: ServerResponse): void;
+  shadowOutcomes: Counter<'route' | 'outcome'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'proxy_request_duration_seconds',
+    help: 'Time from request received to response finished, by route and by who served it.',
+    labelNames: ['route', 'served_by', 'method', 'status_class'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const shadowOutcomes = new Counter({
+    name: 'proxy_shadow_comparisons_total',
+    help: 'Shadow comparisons by route and outcome (match, mismatch, error, skipped).',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    shadowOutcomes,
+    observe(req, res) {
+      const done = () => {
+        res.removeListener('finish', done);
+        res.removeListener('close', done);
+        const state = stateOf(req);
+        const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
+        // A response cut short by the client has no meaningful status: count it as 499 like nginx.
+        const status = res.writableFinished ? res.statusCode : 499;
+        duration.observe(
+          { route: state.route, served_by: state.servedBy, method: req.method ?? 'GET', status_class: `${Math.floor(status / 100)}xx` },
+          seconds,
+        );
+      };
+      res.on('finish', done);
+      res.on('close', done);
+    },
+  };
+}

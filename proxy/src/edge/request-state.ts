@@ -1,0 +1,25 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Who served a request: the legacy API, a migrated route, or the proxy itself. */
+export type ServedBy = 'legacy' | 'migrated' | 'own';
+
+/** What the pipeline learns about one request; read by the log line and the metrics. */
+export interface RequestState {
+  correlationId: string;
+  startedAt: bigint;
+  servedBy: ServedBy;
+  /** `catch-all`, a migrated route's id, or the own endpoint's name. */
+  route: string;
+  /** For migrated routes: what the flags decided (`legacy`, `shadow`, `migrated`). */
+  decision?: 'legacy' | 'shadow' | 'migrated';
+}
+
+const STATE = Symbol('strangler.requestState');
+
+export function setState(req: IncomingMessage, state: RequestState): void {
+  (req as unknown as Record<symbol, RequestState>)[STATE] = state;
+}
+
+export function stateOf(req: IncomingMessage): RequestState {
+  return (req as unknown as Record<symbol, RequestState>)[STATE]!;
+}

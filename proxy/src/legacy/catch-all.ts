@@ -1,0 +1,169 @@
+import http, { type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import type { Logger } from 'pino';
+import { stripRequestHopByHop } from './hop-by-hop.ts';
+import { copyResponseHeaders } from './response-headers.ts';
+import { problems, sendProblem } from '../edge/problem.ts';
+import { CORRELATION_HEADER } from '../edge/correlation-id.ts';
+
+/**
+ * The catch-all: one http-proxy-middleware instance, created once at start-up, with a
+ * keep-alive agent. Everything about the proxy engine lives in this file, so the move to
+ * http-proxy-middleware 4 (httpxy, Node 22+) is a one-file change.
+ */
+
+export interface CatchAllOptions {
+  legacyUrl: string;
+  /** Time allowed from the request being fully sent to the legacy response's headers. */
+  timeoutMs: number;
+  maxSockets: number;
+  keepAliveMs: number;
+  publicOrigin: (req: IncomingMessage) => string;
+  log: Logger;
+}
+
+/** Lets a caller watch the legacy response as it streams by (the shadow comparison does). */
+export type ResponseTap = (proxyRes: IncomingMessage) => void;
+
+export interface CatchAll {
+  forward(req: IncomingMessage, res: ServerResponse, tap?: ResponseTap): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  agent: http.Agent;
+  close(): void;
+}
+
+const TAP = Symbol('strangler.responseTap');
+type Tapped = IncomingMessage & { [TAP]?: ResponseTap };
+
+class UpstreamTimeout extends Error {
+  readonly code = 'UPSTREAM_TIMEOUT';
+}
+
+// http-proxy joins target and request paths with a regex that folds `//` into `/`, and
+// without `toProxy` it re-parses the path with url.parse, which escapes some characters.
+// The frontend's bytes must reach the legacy API as sent, so the request path is taken
+// verbatim and only a base path of the target (if any) is put in front of it.
+const require = createRequire(import.meta.url);
+const httpProxyCommon = require('http-proxy/lib/http-proxy/common') as { urlJoin: (...parts: string[]) => string };
+httpProxyCommon.urlJoin = (targetPath: string, requestPath: string) =>
+  (targetPath === '/' || !targetPath ? '' : targetPath.replace(/\/$/, '')) + requestPath;
+
+/**
+ * http-proxy creates the outgoing request itself and, for `Expect: 100-continue`, never
+ * shows it to 'proxyReq' listeners. The agent sees every outgoing request, synchronously,
+ * right after http-proxy's 'start' event for the same incoming request: that is where the
+ * per-request wiring (timeout, cancellation, 100-continue relay) is attached.
+ */
+class ForwardingAgent extends http.Agent {
+  pending: { req: IncomingMessage; res: ServerResponse } | null = null;
+  constructor(
+    options: http.AgentOptions,
+    private readonly wire: (outgoing: ClientRequest, req: IncomingMessage, res: ServerResponse) => void,
+  ) {
+    super(options);
+  }
+  addRequest(outgoing: ClientRequest, options: unknown): void {
+    const p = this.pending;
+    this.pending = null;
+    if (p) this.wire(outgoing, p.req, p.res);
+    (http.Agent.prototype as unknown as { addRequest: (r: ClientRequest, o: unknown) => void }).addRequest.call(this, outgoing, options);
+  }
+}
+
+export function createCatchAll(opts: CatchAllOptions): CatchAll {
+  const legacy = new URL(opts.legacyUrl);
+  const rewrite = { legacyOrigin: legacy.origin, legacyHostname: legacy.hostname.toLowerCase() };
+
+  const agent = new ForwardingAgent(
+    { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.keepAliveMs, scheduling: 'lifo' },
+    (outgoing, req, res) => {
+      let timer: NodeJS.Timeout | undefined;
+      outgoing.once('finish', () => {
+        timer = setTimeout(() => outgoing.destroy(new UpstreamTimeout('legacy answer timed out')), opts.timeoutMs);
+      });
+      outgoing.once('response', () => clearTimeout(timer));
+      outgoing.once('close', () => clearTimeout(timer));
+      if (req.headers.expect !== undefined) outgoing.on('continue', () => res.writeContinue());
+      // A client that leaves cancels the legacy request (and its response stream).
+      res.once('close', () => {
+        if (!res.writableFinished) outgoing.destroy();
+      });
+    },
+  );
+
+  const middleware: RequestHandler = createProxyMiddleware({
+    target: opts.legacyUrl,
+    changeOrigin: true,
+    xfwd: true,
+    ws: false, // upgrades are wired explicitly on the server (they never reach a request handler)
+    toProxy: true,
+    agent,
+    selfHandleResponse: true,
+    ejectPlugins: true,
+    plugins: [
+      (proxyServer) => {
+        proxyServer.on('start', (req: IncomingMessage, res: ServerResponse) => {
+          agent.pending = { req, res };
+        });
+        proxyServer.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
+          (req as Tapped)[TAP]?.(proxyRes);
+          res.statusCode = proxyRes.statusCode ?? 502;
+          if (proxyRes.statusMessage) res.statusMessage = proxyRes.statusMessage;
+          copyResponseHeaders(proxyRes, res, () => opts.publicOrigin(req), rewrite);
+          proxyRes.on('error', () => res.destroy());
+          proxyRes.pipe(res);
+        });
+        proxyServer.on('error', (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | Duplex) => {
+          if (!('setHeader' in res)) {
+            res.destroy(); // a WebSocket upgrade: no HTTP answer is possible any more
+            return;
+          }
+          const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
+          const timedOut = err.code === 'UPSTREAM_TIMEOUT';
+          opts.log.warn({ correlationId, code: err.code, url: req.url }, timedOut ? 'legacy timed out' : 'legacy unreachable');
+          sendProblem(res, timedOut ? problems.gatewayTimeout() : problems.badGateway(), correlationId);
+        });
+        // The client went away mid-request: nothing to answer, the outgoing request is already cancelled.
+        proxyServer.on('econnreset', () => {});
+      },
+    ],
+  });
+
+  function prepare(req: IncomingMessage, isUpgrade: boolean): void {
+    stripRequestHopByHop(req.headers, isUpgrade);
+    keepRepeatedHeaders(req);
+  }
+
+  return {
+    agent,
+    forward(req, res, tap) {
+      prepare(req, false);
+      if (tap) (req as Tapped)[TAP] = tap;
+      void middleware(req as never, res as never);
+    },
+    upgrade(req, socket, head) {
+      prepare(req, true);
+      middleware.upgrade(req as never, socket as never, head);
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/**
+ * Node folds repeated request fields into one comma-joined value; the legacy API should see
+ * them as the client sent them. Only requests that repeat a field pay for the check's result.
+ */
+function keepRepeatedHeaders(req: IncomingMessage): void {
+  let distinctNames = 0;
+  for (const _ in req.headers) distinctNames++;
+  if (req.rawHeaders.length / 2 <= distinctNames) return;
+  const distinct = req.headersDistinct;
+  for (const name in distinct) {
+    const values = distinct[name]!;
+    if (values.length > 1 && name !== 'host') (req.headers as Record<string, string | string[]>)[name] = values;
+  }
+}

@@ -1,0 +1,43 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Hop-by-hop fields (RFC 9110 §7.6.1): they describe one connection, so a proxy removes
+ * them, together with every field the Connection header names, before forwarding.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer']);
+
+function connectionTokens(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+/**
+ * Strips hop-by-hop request fields in place. For a WebSocket upgrade, Connection and
+ * Upgrade are the point of the request and are kept.
+ */
+export function stripRequestHopByHop(headers: IncomingHttpHeaders, isUpgrade: boolean): void {
+  const listed = connectionTokens(headers.connection);
+  for (const name of listed) {
+    if (isUpgrade && name === 'upgrade') continue;
+    delete headers[name];
+  }
+  for (const name of HOP_BY_HOP) {
+    if (isUpgrade && (name === 'connection' || name === 'upgrade')) continue;
+    if (name === 'te' && headers.te !== undefined) {
+      // "TE: trailers" may pass (it says the client accepts trailers end to end).
+      if (String(headers.te).trim().toLowerCase() === 'trailers') continue;
+    }
+    delete headers[name];
+  }
+}
+
+/** Filters raw response header pairs, dropping hop-by-hop ones. Returns the kept flat list. */
+export function isResponseHopByHop(lowerName: string, listed: readonly string[]): boolean {
+  return HOP_BY_HOP.has(lowerName) || (listed.length > 0 && listed.includes(lowerName));
+}
+
+export { connectionTokens };

@@ -1,0 +1,80 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import type { LegacyCaller } from '../legacy/client.ts';
+import type { EndpointPolicyOverrides } from '../legacy/policies.ts';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A verified caller. Migrated routes only ever run with one. */
+export interface Caller {
+  /** The user's id in the legacy API (the legacy JWT's `sub`). */
+  userId: string;
+  username?: string;
+  roles: string[];
+  /** How the caller proved who they are. */
+  via: 'session' | 'legacy-jwt';
+}
+
+export interface RouteContext {
+  correlationId: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body, only for methods that carry one. */
+  body: unknown;
+  caller: Caller;
+  /** The legacy API, bound to this caller's credentials and correlation id. */
+  legacy: LegacyCaller;
+  /** Aborted when the client goes away (or the shadow run is abandoned). */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface RouteResult {
+  status?: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+/** How a shadow comparison treats fields that may legitimately differ. */
+export interface ShadowRules {
+  /** Field paths never compared: `generatedAt`, `courses[*].updatedAt`, `meta.*`. */
+  ignore?: string[];
+  /** Array paths compared as multisets (order does not matter): `courses`, `courses[*].tags`. */
+  unordered?: string[];
+  /** `allow`: the migrated answer may be a superset of the legacy one. Default `report`. */
+  extraFields?: 'allow' | 'report';
+  /** Share (0..1) of shadowed requests that fetch a second legacy answer to learn noise. Default 1. */
+  calibrationRate?: number;
+}
+
+/**
+ * One migrated route: its declaration (read by the registry, the status page and
+ * migration-status.md alike) and its handler.
+ */
+export interface MigratedRoute {
+  id: string;
+  method: HttpMethod;
+  /** Express-style path with `:params`, e.g. `/api/courses/:id`. */
+  path: string;
+  /**
+   * The legacy endpoint this route replaces, `METHOD /path` with the same `:params`.
+   * While the flag says `legacy` (and in shadow), the request is forwarded there.
+   */
+  replaces?: string;
+  /** The Unleash flag that governs the route. Its sibling `<flag>.shadow` turns shadow on. */
+  flag: string;
+  owner: string;
+  /** ISO dates (YYYY-MM-DD). */
+  targetDate: string;
+  migratedDate?: string;
+  notes?: string;
+  shadow?: ShadowRules;
+  /** Resilience and cache settings per upstream endpoint this route calls. */
+  upstream?: EndpointPolicyOverrides;
+  handle(ctx: RouteContext): Promise<RouteResult>;
+}
+
+export function defineRoute(route: MigratedRoute): MigratedRoute {
+  return route;
+}
