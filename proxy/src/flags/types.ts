@@ -1,0 +1,42 @@
+/** Who serves a request on a migrated route. */
+export type Side = 'legacy' | 'shadow' | 'migrated';
+
+/**
+ * The caller of decide() supplies a stable key: the verified user id when there is one, and
+ * always a sessionId (a stable anonymous key), so the rollout never re-rolls per request.
+ */
+export interface FlagContext {
+  userId?: string;
+  sessionId: string;
+}
+
+/** The live definition of one route flag, for the status page. */
+export interface FlagState {
+  name: string;
+  exists: boolean;
+  enabled: boolean;
+  /** 0..100: the share of users on the migrated route; 0 when the flag is off or unknown. */
+  rollout: number;
+  shadow: boolean;
+  /** ISO time when our copy of this flag's (or its shadow sibling's) definition last changed. */
+  lastChangedAt: string | null;
+}
+
+export interface Flags {
+  readonly source: 'file' | 'unleash';
+  decide(flag: string, ctx: FlagContext): Side;
+  state(flag: string): FlagState;
+  close(): Promise<void>;
+}
+
+export type FlagsConfig =
+  | { mode: 'file'; file: string; pollMs?: number }
+  | {
+      mode: 'unleash';
+      url: string;
+      token?: string;
+      appName: string;
+      instanceId?: string;
+      refreshMs: number;
+      startupWaitMs?: number;
+    };

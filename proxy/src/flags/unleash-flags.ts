@@ -1,0 +1,93 @@
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { InMemStorageProvider, Unleash, type ClientFeaturesResponse } from 'unleash-client';
+import { decideSide } from './decide.ts';
+import { createChangeLog, describeFlag } from './flag-state.ts';
+import type { Flags } from './types.ts';
+
+export interface UnleashFlagsConfig {
+  url: string;
+  token?: string;
+  appName: string;
+  instanceId?: string;
+  refreshMs: number;
+  startupWaitMs?: number;
+}
+
+/**
+ * Flags from a real Unleash server, polled every refreshMs. When the server goes away,
+ * unleash-client keeps the definitions it last fetched; until it has answered once, nothing
+ * is in force and every request goes to the legacy API.
+ */
+export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger): Promise<Flags> {
+  const client = new Unleash({
+    url: config.url,
+    appName: config.appName,
+    instanceId: config.instanceId,
+    refreshInterval: config.refreshMs,
+    customHeaders: config.token ? { Authorization: config.token } : undefined,
+    // Not the default file backup in the temp dir: a restarted proxy must not revive flags
+    // from an earlier run (or another app on the machine) before the server has answered.
+    storageProvider: new InMemStorageProvider(),
+  });
+  const changes = createChangeLog();
+  // Set only once ready: before that, isEnabled would warn on every call.
+  let live: Unleash | null = null;
+  client.on('ready', () => (live = client));
+  client.on('changed', (features: ClientFeaturesResponse['features']) => changes.record(features));
+
+  // One log line per distinct problem until Unleash answers again: the poller retries every refreshMs.
+  const reported = new Set<string>();
+  const problem = (message: string) => {
+    if (reported.has(message)) return log.debug({ url: config.url }, `Unleash: ${message}`);
+    reported.add(message);
+    log.error({ url: config.url }, `Unleash: ${message} (the last known flags stay in force${live ? '' : '; none yet, so legacy'})`);
+  };
+  const answered = () => {
+    if (reported.size > 0) log.info({ url: config.url }, 'Unleash answers again');
+    reported.clear();
+  };
+  client.on('error', (err: Error) => problem(err.message));
+  client.on('warn', (msg: unknown) => problem(String(msg)));
+  client.on('changed', answered);
+  client.on('unchanged', answered);
+
+  const waitMs = config.startupWaitMs ?? 3_000;
+  if (!(await readyWithin(client, waitMs))) {
+    log.warn({ url: config.url, waitMs }, 'Unleash has not answered yet; every migrated route goes to legacy until it does');
+  } else {
+    log.info({ url: config.url }, 'flags synchronized with Unleash');
+  }
+
+  return {
+    source: 'unleash',
+    decide: (flag, ctx) => decideSide(live, flag, ctx),
+    state: (flag) => describeFlag(live, flag, changes.lastChangedAt(flag)),
+    async close() {
+      live = null;
+      client.destroy();
+      // unleash-client 6.12.1: destroy() strips the repository's listeners, yet a fetch still
+      // in flight (seconds of retries when the server is down) then emits 'error' on it, and
+      // an unhandled 'error' event kills the process. Its late errors are of no interest now.
+      (client as unknown as { repository: EventEmitter }).repository.on('error', () => {});
+    },
+  };
+}
+
+/**
+ * Waits for 'ready' rather than 'synchronized': the latter can fire a tick before isEnabled
+ * works. With no bootstrap and an in-memory store, ready means the server has answered.
+ */
+function readyWithin(client: Unleash, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', onReady);
+  });
+}
