@@ -1,0 +1,172 @@
+import KeyvRedis from '@keyv/redis';
+import { Keyv } from 'keyv';
+import type { Logger } from 'pino';
+import { LruStore } from './lru-store.ts';
+import { createSingleFlight } from './single-flight.ts';
+
+export type CacheScope = 'shared' | 'user';
+
+export interface LegacyCacheOptions {
+  /** Per-user answers go to Redis when set (shared by every proxy instance). */
+  redisUrl?: string;
+  sharedMaxEntries: number;
+  userMaxEntries: number;
+  /** A cache that does not answer within this is treated as a miss: it must never hold a request up. */
+  opTimeoutMs: number;
+  log: Logger;
+}
+
+export interface LegacyCache {
+  /**
+   * The cached answer for `key`, else `load`'s, stored for `ttlMs`. One load per key
+   * at a time: concurrent callers share it. A load that throws stores nothing.
+   */
+  getOrFetch<T>(
+    scope: CacheScope,
+    key: string,
+    ttlMs: number,
+    load: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
+  invalidate(scope: CacheScope, key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Keys in Redis read `strangler:legacy-cache::user:<userId>:<path>`. */
+const REDIS_NAMESPACE = 'strangler:legacy-cache';
+const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+const WARN_EVERY_MS = 30_000;
+
+/**
+ * The cache key of a legacy path. Shared answers are the same for everyone; per-user
+ * answers always carry the user id, so one user's answer can never be another's.
+ */
+export function cacheKey(scope: CacheScope, path: string, userId: string | undefined): string {
+  if (scope === 'shared') return `shared:${path}`;
+  if (!userId) {
+    throw new Error('a user-scoped legacy cache entry needs the caller\'s user id (bind the client with userId)');
+  }
+  return `user:${encodeURIComponent(userId)}:${path}`;
+}
+
+/**
+ * Shared answers live in a bounded in-memory LRU; per-user answers in Redis when a URL
+ * is configured, else in a second bounded LRU. The cache is an optimisation: when Redis
+ * fails or stalls, calls go to the legacy API as if nothing were cached.
+ */
+export async function createLegacyCache(opts: LegacyCacheOptions): Promise<LegacyCache> {
+  const warn = throttledWarn(opts.log);
+  const shared = inMemory(opts.sharedMaxEntries);
+  const user = opts.redisUrl
+    ? await connectRedis(opts.redisUrl, (err) => warn({ err }, 'legacy cache: Redis error'))
+    : inMemory(opts.userMaxEntries);
+  const stores: Record<CacheScope, Keyv<unknown>> = { shared, user };
+  const flights = createSingleFlight();
+
+  async function bounded<T>(op: string, work: Promise<T>, fallback: T): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), opts.opTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([work, stalled]);
+      if (result !== 'stalled') return result;
+      warn({ op, timeoutMs: opts.opTimeoutMs }, 'legacy cache: no answer in time; carrying on without it');
+    } catch (err) {
+      warn({ op, err }, 'legacy cache: operation failed; carrying on without it');
+    } finally {
+      clearTimeout(timer);
+    }
+    return fallback;
+  }
+
+  return {
+    async getOrFetch<T>(
+      scope: CacheScope,
+      key: string,
+      ttlMs: number,
+      load: (signal: AbortSignal) => Promise<T>,
+      signal?: AbortSignal,
+    ): Promise<T> {
+      const store = stores[scope];
+      const hit = await bounded('get', store.get(key), undefined);
+      if (hit !== undefined) return hit as T;
+      const fresh = await flights.run(
+        key,
+        async (flight) => {
+          const value = await load(flight.signal);
+          // An invalidation while we fetched means this answer may predate the write.
+          if (value !== undefined && !flight.forgotten()) await bounded('set', store.set(key, value, ttlMs), false);
+          return value;
+        },
+        signal,
+      );
+      // Waiters share one result object; each gets its own so no handler sees another's edits.
+      return structuredClone(fresh);
+    },
+    async invalidate(scope: CacheScope, key: string): Promise<void> {
+      flights.forget(key);
+      await bounded('delete', stores[scope].delete(key), false);
+    },
+    async close(): Promise<void> {
+      await user.disconnect();
+    },
+  };
+}
+
+/** Keys stay exactly as `cacheKey` made them: one store per scope needs no prefix. */
+function inMemory(maxEntries: number): Keyv<unknown> {
+  return new Keyv<unknown>({ store: new LruStore(maxEntries), useKeyPrefix: false });
+}
+
+async function connectRedis(url: string, onError: (err: unknown) => void): Promise<Keyv<unknown>> {
+  const store = new KeyvRedis(
+    {
+      url,
+      // Without this, commands wait in an offline queue while Redis is away and the
+      // requests behind them hang; failing at once lets the call go to the legacy API.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
+      },
+    },
+    { connectionTimeout: REDIS_CONNECT_TIMEOUT_MS, throwOnConnectError: true },
+  );
+  // The namespace lives on one side only (the adapter, which Keyv sets from its own);
+  // with Keyv prefixing too, keys would carry it twice.
+  const keyv = new Keyv<unknown>({ store, namespace: REDIS_NAMESPACE, useKeyPrefix: false });
+  keyv.on('error', onError);
+  try {
+    await store.getClient();
+  } catch {
+    await keyv.disconnect().catch(() => undefined);
+    throw new Error(`the Redis for the legacy cache (${safeHost(url)}) is unreachable`);
+  }
+  return keyv;
+}
+
+/** host:port only: a Redis URL may carry a password. */
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unparseable REDIS_URL';
+  }
+}
+
+/** While Redis is down every call fails the same way: say so once in a while, not per call. */
+function throttledWarn(log: Logger): (obj: object, msg: string) => void {
+  let lastAt = 0;
+  let suppressed = 0;
+  return (obj, msg) => {
+    const now = Date.now();
+    if (now - lastAt < WARN_EVERY_MS) {
+      suppressed++;
+      return;
+    }
+    log.warn({ ...obj, suppressedSinceLast: suppressed }, msg);
+    lastAt = now;
+    suppressed = 0;
+  };
+}

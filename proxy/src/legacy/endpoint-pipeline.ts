@@ -1,0 +1,195 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleType,
+  handleWhen,
+  retry,
+  timeout,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import { backoffDelayMs, retryAfterMs } from './backoff.ts';
+import { LegacyCallError } from './errors.ts';
+import { CallCancelled, type AttemptResult } from './http-attempt.ts';
+import type { EndpointPolicy } from './policies.ts';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Statuses worth another try: the same request may well succeed a moment later. */
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/** What the breaker holds against the endpoint. Other 4xx are answers about the request. */
+const isFailureStatus = (status: number) => status >= 500 || status === 408 || status === 429;
+
+const isUpstreamFault = (err: Error) =>
+  err instanceof LegacyCallError && (err.kind === 'transport' || err.kind === 'timeout');
+
+export interface PipelineCall {
+  /** One attempt: `attemptSignal` fires on the attempt timeout, `callSignal` when the call is over. */
+  send(attemptSignal: AbortSignal, callSignal: AbortSignal): Promise<AttemptResult>;
+  /** The caller's signal: the client went away. */
+  signal?: AbortSignal;
+  /** Only idempotent calls are ever retried. */
+  retryable: boolean;
+  log: Logger;
+}
+
+export interface EndpointPipeline {
+  readonly key: string;
+  readonly policy: EndpointPolicy;
+  /** Resolves with any HTTP answer (the caller decides what a status means); throws LegacyCallError. */
+  run(call: PipelineCall): Promise<AttemptResult>;
+  state(): BreakerState;
+}
+
+type Outcome = { ok: true; result: AttemptResult } | { ok: false; error: unknown };
+
+/** How a failed attempt tells cockatiel's retry loop to go again, and after how long. */
+class RetryLater extends Error {
+  constructor(
+    readonly outcome: Outcome,
+    readonly delayMs: number,
+  ) {
+    super('retry later');
+  }
+}
+
+/**
+ * The resilience of one (route, endpoint), built once and shared by every request:
+ *
+ *   deadline -> retry -> bulkhead -> breaker -> attempt timeout -> fetch
+ *
+ * The deadline is outermost and aggressive, so it bounds everything, backoff waits
+ * included, and answers at once when the caller aborts. The retry wraps the breaker so
+ * that the breaker sees single attempts. The bulkhead is per attempt (a backoff wait
+ * holds no slot) and sits outside the breaker: a rejected call must not look like a
+ * successful probe to a half-open breaker.
+ *
+ * Whether to retry is decided per call, where the deadline is known: a Retry-After
+ * that ends past the deadline gives up at once with the upstream's answer rather
+ * than waiting to fail.
+ *
+ * The breaker counts transport errors, attempt timeouts, 5xx, 408 and 429. A cancelled
+ * call (caller gone, deadline) counts for nothing, except that cockatiel closes a
+ * half-open breaker whose probe ends that way; the next failures re-open it.
+ */
+export function createEndpointPipeline(
+  key: string,
+  endpoint: string,
+  policy: EndpointPolicy,
+  log: Logger,
+): EndpointPipeline {
+  const deadline = timeout(policy.deadlineMs, TimeoutStrategy.Aggressive);
+  const retries = retry(handleType(RetryLater), {
+    maxAttempts: policy.retries,
+    backoff: new DelegateBackoff((ctx) =>
+      'error' in ctx.result && ctx.result.error instanceof RetryLater ? ctx.result.error.delayMs : 0,
+    ),
+  })
+    // cockatiel's backoff sleep ignores the signal. The deadline policy answers the caller
+    // at once; the abandoned sleep runs out (unref'd, so it holds nothing up) and the
+    // attempt after it is refused because the call's signal fired: nothing reaches upstream.
+    .dangerouslyUnref();
+  const slots = bulkhead(policy.bulkhead.maxConcurrent, policy.bulkhead.maxQueue);
+  const breaker = circuitBreaker(
+    handleWhen(isUpstreamFault).orWhenResult((r) => isFailureStatus((r as AttemptResult).status)),
+    {
+      halfOpenAfter: policy.breaker.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(policy.breaker.consecutiveFailures),
+    },
+  );
+  const attemptTimeout = timeout(policy.attemptTimeoutMs, TimeoutStrategy.Cooperative);
+
+  let openedAt = 0;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+    log.warn({ breaker: key, halfOpenAfterMs: policy.breaker.halfOpenAfterMs }, 'legacy circuit opened');
+  });
+  breaker.onHalfOpen(() => log.info({ breaker: key }, 'legacy circuit half-open: probing'));
+  breaker.onReset(() => log.info({ breaker: key }, 'legacy circuit closed'));
+
+  function retryDelay(outcome: Outcome, retryNo: number, deadlineAt: number): number | undefined {
+    let hinted: number | undefined;
+    if (outcome.ok) {
+      if (!TRANSIENT_STATUSES.has(outcome.result.status)) return undefined;
+      hinted = retryAfterMs(outcome.result.headers.get('retry-after'));
+    } else if (!(outcome.error instanceof Error && isUpstreamFault(outcome.error))) {
+      return undefined;
+    }
+    const delayMs = hinted ?? backoffDelayMs(retryNo, policy.backoffBaseMs, policy.backoffMaxMs);
+    return Date.now() + delayMs < deadlineAt ? delayMs : undefined;
+  }
+
+  function toCallError(err: unknown, callerSignal: AbortSignal | undefined): unknown {
+    if (callerSignal?.aborted) return new LegacyCallError(endpoint, 'aborted', 'the caller went away');
+    if (err instanceof LegacyCallError) return err;
+    if (err instanceof BrokenCircuitError) {
+      return new LegacyCallError(endpoint, 'circuit-open', 'circuit open after repeated failures; failing fast');
+    }
+    if (err instanceof BulkheadRejectedError) {
+      return new LegacyCallError(endpoint, 'bulkhead-full', 'too many calls in flight; rejected');
+    }
+    if (err instanceof TaskCancelledError || err instanceof CallCancelled) {
+      return new LegacyCallError(endpoint, 'deadline', `no usable answer within ${policy.deadlineMs} ms`);
+    }
+    return err;
+  }
+
+  /** One attempt through bulkhead, breaker and attempt timeout; settled, so the retry can judge it. */
+  function attemptOnce(send: PipelineCall['send'], callSignal: AbortSignal): Promise<Outcome> {
+    const timed = () => attemptTimeout.execute((_ctx, attemptSignal) => send(attemptSignal, callSignal), callSignal);
+    return slots.execute(() => breaker.execute(timed, callSignal), callSignal).then(
+      (result) => ({ ok: true, result }),
+      (error: unknown) => ({ ok: false, error }),
+    );
+  }
+
+  return {
+    key,
+    policy,
+    async run({ send, signal, retryable, log: callLog }) {
+      const deadlineAt = Date.now() + policy.deadlineMs;
+      const attemptWithRetries = (callSignal: AbortSignal) =>
+        retries.execute(async ({ attempt }) => {
+          const outcome = await attemptOnce(send, callSignal);
+          const delayMs = retryable && attempt < policy.retries ? retryDelay(outcome, attempt + 1, deadlineAt) : undefined;
+          if (delayMs !== undefined) {
+            callLog.warn({ endpoint, retry: attempt + 1, delayMs, reason: describe(outcome) }, 'legacy call failed; retrying');
+            throw new RetryLater(outcome, delayMs);
+          }
+          if (outcome.ok) return outcome.result;
+          throw outcome.error;
+        }, callSignal);
+      try {
+        return await deadline.execute(({ signal: callSignal }) => attemptWithRetries(callSignal), signal);
+      } catch (err) {
+        // A RetryLater never gets here: the loop only stops retrying once the call's
+        // signal fired, and by then the deadline policy has already answered.
+        throw toCallError(err, signal);
+      }
+    },
+    state() {
+      switch (breaker.state) {
+        case CircuitState.Closed:
+          return 'closed';
+        case CircuitState.HalfOpen:
+          return 'half-open';
+        default:
+          // cockatiel moves to half-open only when the next call arrives; the status
+          // page should already say that the next call will be let through as a probe.
+          return Date.now() - openedAt >= policy.breaker.halfOpenAfterMs ? 'half-open' : 'open';
+      }
+    },
+  };
+}
+
+function describe(outcome: Outcome): string {
+  if (outcome.ok) return `status ${outcome.result.status}`;
+  return outcome.error instanceof LegacyCallError ? outcome.error.kind : 'error';
+}
