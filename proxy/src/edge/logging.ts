@@ -45,7 +45,7 @@ export function createRequestLogger(logger: Logger): HttpLogger {
   return pinoHttp({
     logger,
     genReqId: (req) => stateOf(req).correlationId,
-    customAttributeKeys: { reqId: 'correlationId', responseTime: 'durationMs' },
+    customAttributeKeys: { responseTime: 'durationMs' },
     // pino-http's default serializers copy every header; ours take the raw objects and keep only what is safe.
     wrapSerializers: false,
     serializers: {
@@ -62,6 +62,7 @@ export function createRequestLogger(logger: Logger): HttpLogger {
 
 function withServedBy(req: IncomingMessage, val: Record<string, unknown>): Record<string, unknown> {
   const state = stateOf(req);
+  val.correlationId = state.correlationId;
   val.route = state.route;
   val.servedBy = state.servedBy;
   if (state.decision) val.decision = state.decision;

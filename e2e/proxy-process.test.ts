@@ -1,0 +1,117 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { startLegacyStub, downloadChunks, type LegacyStub } from '../legacy-stub/src/server.ts';
+import { startProxyProcess, runProxyToExit, type ProxyProcess } from '../test-support/proxy-process.ts';
+
+/** The proxy as a real process: flat memory under big bodies, graceful shutdown, config errors. */
+let legacy: LegacyStub;
+let proxy: ProxyProcess;
+const MB = 1024 * 1024;
+
+beforeAll(async () => {
+  legacy = await startLegacyStub({ quiet: true });
+  proxy = await startProxyProcess({ LEGACY_URL: legacy.url, LEGACY_TIMEOUT_MS: '60000' });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await legacy?.close();
+});
+
+/** 200 MB of deterministic bytes, produced 64 KiB at a time, hashed as they go. */
+function generated(total: number): { stream: Readable; sha256: () => string } {
+  const hash = createHash('sha256');
+  let sent = 0;
+  const block = Buffer.alloc(64 * 1024);
+  const stream = new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(block.length, total - sent);
+      for (let i = 0; i < n; i += 4) block.writeUInt32LE((sent + i) >>> 0, i);
+      const chunk = Buffer.from(block.subarray(0, n));
+      hash.update(chunk);
+      sent += n;
+      this.push(chunk);
+    },
+  });
+  return { stream, sha256: () => hash.digest('hex') };
+}
+
+describe('big bodies stream through, never buffered whole', () => {
+  it('a 200 MB upload arrives with the same sha256 while the proxy stays flat', async () => {
+    const before = proxy.peakRss();
+    const body = generated(200 * MB);
+    const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { port: proxy.port, method: 'POST', path: '/api/upload', agent: false, headers: { 'content-type': 'application/octet-stream', 'content-length': 200 * MB } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      body.stream.pipe(req);
+    });
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body)).toMatchObject({ bytes: 200 * MB, sha256: body.sha256() });
+    // Buffering would cost at least 200 MB; streaming costs a few socket buffers.
+    expect(proxy.peakRss() - before).toBeLessThan(64 * MB);
+  });
+
+  it('a 200 MB download arrives intact while the proxy stays flat', async () => {
+    const before = proxy.peakRss();
+    const size = 200 * MB;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const status = await new Promise<number>((resolve, reject) => {
+      http
+        .get({ port: proxy.port, path: `/api/download?bytes=${size}`, agent: false }, (res) => {
+          res.on('data', (d: Buffer) => {
+            hash.update(d);
+            bytes += d.length;
+          });
+          res.on('end', () => resolve(res.statusCode!));
+        })
+        .on('error', reject);
+    });
+    expect(status).toBe(200);
+    expect(bytes).toBe(size);
+    const expected = createHash('sha256');
+    for (const chunk of downloadChunks(size)) expected.update(chunk);
+    expect(hash.digest('hex')).toBe(expected.digest('hex'));
+    expect(proxy.peakRss() - before).toBeLessThan(64 * MB);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM stops accepting, lets the in-flight request finish, then exits 0', async () => {
+    const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '5000' });
+    const inFlight = new Promise<number>((resolve, reject) => {
+      http.get({ port: own.port, path: '/api/slow?ms=800', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      }).on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    own.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await new Promise<string>((resolve) => {
+      http.get({ port: own.port, path: '/api/echo/late', agent: false }, () => resolve('accepted')).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    expect(await inFlight).toBe(200);
+    expect((await own.exited).code).toBe(0);
+  });
+});
+
+describe('configuration is checked at start-up', () => {
+  it('a wrong value names the variable and exits 1', async () => {
+    const r = await runProxyToExit({ PORT: 'eighty', LEGACY_URL: 'ftp://legacy' });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('PORT="eighty"');
+    expect(r.output).toContain('LEGACY_URL="ftp://legacy"');
+    expect(r.output).not.toMatch(/\n\s+at /); // a sentence, not a stack trace
+  });
+});

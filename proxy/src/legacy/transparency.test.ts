@@ -1,0 +1,318 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { startStack, type Stack } from '../../../test-support/stack.ts';
+import { rawRequest, headerPairs, type RawResponse } from '../../../test-support/raw-http.ts';
+
+/**
+ * The frontend must not notice the proxy: each test sends the same request straight to the
+ * legacy stand-in and through the proxy, and compares what comes back.
+ */
+let stack: Stack;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  token = stack.legacy.issueToken('ingrid');
+});
+afterAll(() => stack?.stop());
+
+const direct = (r: Omit<Parameters<typeof rawRequest>[0], 'port'>) => rawRequest({ ...r, port: stack.legacy.port });
+const proxied = (r: Omit<Parameters<typeof rawRequest>[0], 'port'>) => rawRequest({ ...r, port: stack.proxyPort });
+const json = (r: RawResponse) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+
+/** What the legacy API saw, minus the fields a proxy is expected to touch. */
+function seenHeaders(echo: Record<string, unknown>): Array<[string, string]> {
+  const touched = new Set(['host', 'connection', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-correlation-id']);
+  return headerPairs(echo.rawHeaders as string[])
+    .filter(([name]) => !touched.has(name))
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+describe('request line: method, path and query reach the legacy API byte for byte', () => {
+  const odd = [
+    '/api/echo/a%2Fb//c/./d/../e?x=1&x=2&x=&flag&y=%20+%2B&z=%E2%9C%93',
+    '/api/echo/%7Euser/;matrix=1/semi;colon?q=a%26b&q=a=b',
+    '/api/echo//double//slashes/?',
+    "/api/echo/it's/(parens)/[brackets]/@at/!bang/*star?sort=-name,+date",
+    '/api/echo/UPPER/%c3%a9/%C3%A9?encoded=%2f%2F',
+  ];
+  for (const path of odd) {
+    it(`keeps ${path}`, async () => {
+      const [a, b] = await Promise.all([direct({ path }), proxied({ path })]);
+      expect(b.status).toBe(a.status);
+      expect(json(b).url).toBe(path);
+      expect(json(b).url).toBe(json(a).url);
+    });
+  }
+
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND']) {
+    it(`keeps the method ${method}`, async () => {
+      const body = method === 'GET' || method === 'OPTIONS' || method === 'PROPFIND' ? undefined : '{"a":1}';
+      const headers = body ? ['Content-Type', 'application/json', 'Content-Length', String(body.length)] : [];
+      const [a, b] = await Promise.all([direct({ method, path: '/api/echo/m', headers, body }), proxied({ method, path: '/api/echo/m', headers, body })]);
+      expect(json(b).method).toBe(method);
+      expect(json(b).bodySha256).toBe(json(a).bodySha256);
+    });
+  }
+});
+
+describe('headers', () => {
+  it('forwards request headers unchanged, repeated ones as repeated lines', async () => {
+    const headers = ['Accept', 'application/json', 'X-Rep', 'one', 'X-Rep', 'two', 'Accept-Language', 'nb-NO, en;q=0.5', 'If-None-Match', '"a", "b"'];
+    const [a, b] = await Promise.all([direct({ path: '/api/echo/h', headers }), proxied({ path: '/api/echo/h', headers })]);
+    expect(seenHeaders(json(b))).toEqual(seenHeaders(json(a)));
+    expect(seenHeaders(json(b)).filter(([n]) => n === 'x-rep')).toEqual([['x-rep', 'one'], ['x-rep', 'two']]);
+  });
+
+  it('folds a repeated Cookie header into one, as RFC 6265 says a user agent sends it', async () => {
+    const b = await proxied({ path: '/api/echo/cookies', headers: ['Cookie', 'a=1', 'Cookie', 'b=2'] });
+    expect(headerPairs(json(b).rawHeaders as string[]).filter(([n]) => n === 'cookie')).toEqual([['cookie', 'a=1; b=2']]);
+  });
+
+  it('adds X-Forwarded-For/-Proto/-Host and forwards the correlation id', async () => {
+    const b = await proxied({ path: '/api/echo/fwd', headers: ['Host', 'frontend.example:8443', 'X-Correlation-Id', 'abc-123'] });
+    const seen = new Map(headerPairs(json(b).rawHeaders as string[]));
+    expect(seen.get('x-forwarded-for')).toBe('127.0.0.1');
+    expect(seen.get('x-forwarded-proto')).toBe('http');
+    expect(seen.get('x-forwarded-host')).toBe('frontend.example:8443');
+    expect(seen.get('x-correlation-id')).toBe('abc-123');
+    expect(b.headers['x-correlation-id']).toBe('abc-123');
+  });
+
+  it('drops hop-by-hop request fields, including those named by Connection', async () => {
+    const b = await proxied({
+      path: '/api/echo/hop',
+      headers: ['Connection', 'keep-alive, X-Hop-Secret', 'X-Hop-Secret', 'internal', 'Keep-Alive', 'timeout=5', 'Proxy-Connection', 'keep-alive', 'TE', 'gzip', 'X-End-To-End', 'kept'],
+    });
+    const names = headerPairs(json(b).rawHeaders as string[]).map(([n]) => n);
+    expect(names).not.toContain('x-hop-secret');
+    expect(names).not.toContain('keep-alive');
+    expect(names).not.toContain('proxy-connection');
+    expect(names).not.toContain('te');
+    expect(names).toContain('x-end-to-end');
+  });
+
+  it('passes every Authorization scheme and API key through untouched', async () => {
+    for (const headers of [
+      ['Authorization', `Bearer ${token}`],
+      ['Authorization', 'Basic aW5ncmlkOnBhc3N3b3Jk'],
+      ['Authorization', 'Token abc.def'],
+      ['X-Api-Key', 'k-123', 'Authorization', 'ApiKey k-456'],
+    ]) {
+      const b = await proxied({ path: '/api/echo/auth', headers });
+      const seen = headerPairs(json(b).rawHeaders as string[]);
+      for (let i = 0; i < headers.length; i += 2) expect(seen).toContainEqual([headers[i]!.toLowerCase(), headers[i + 1]]);
+    }
+    const profile = await proxied({ path: '/api/users/profile', headers: ['Authorization', `Bearer ${token}`] });
+    expect(profile.status).toBe(200);
+    expect(json(profile).firstName).toBe('Ingrid');
+  });
+
+  it('answers with the same headers as the legacy API, several Set-Cookie included', async () => {
+    const path = STUB.cookies;
+    const [a, b] = await Promise.all([direct({ path }), proxied({ path })]);
+    expect(b.status).toBe(a.status);
+    const cookiesA = headerPairs(a.rawHeaders).filter(([n]) => n === 'set-cookie').map(([, v]) => v);
+    const cookiesB = headerPairs(b.rawHeaders).filter(([n]) => n === 'set-cookie').map(([, v]) => v);
+    expect(cookiesA.length).toBeGreaterThanOrEqual(2);
+    expect(cookiesB.length).toBe(cookiesA.length);
+    // The cookie that named the legacy host becomes host-only on the proxy; the other is untouched.
+    expect(cookiesA.some((c) => /domain=127\.0\.0\.1/i.test(c))).toBe(true);
+    expect(cookiesB.some((c) => /domain=/i.test(c))).toBe(false);
+    expect(cookiesB).toEqual(cookiesA.map((c) => c.replace(/;\s*domain=127\.0\.0\.1/i, '')));
+  });
+
+  it('points an absolute Location at the legacy origin back at the proxy', async () => {
+    const path = STUB.redirect;
+    const [a, b] = await Promise.all([direct({ path }), proxied({ path, headers: ['Host', `localhost:${stack.proxyPort}`] })]);
+    expect(a.status).toBe(302);
+    expect(b.status).toBe(302);
+    expect(a.headers.location!.startsWith(stack.legacy.url)).toBe(true);
+    expect(b.headers.location).toBe(a.headers.location!.replace(stack.legacy.url, `http://localhost:${stack.proxyPort}`));
+  });
+});
+
+describe('status codes', () => {
+  it('204 and 304 and HEAD come through as the legacy API sent them', async () => {
+    const noContent = STUB.noContent;
+    const [a204, b204] = await Promise.all([direct({ path: noContent.path, method: noContent.method }), proxied({ path: noContent.path, method: noContent.method })]);
+    expect(a204.status).toBe(204);
+    expect(b204.status).toBe(204);
+    expect(b204.body.length).toBe(0);
+
+    const etagPath = STUB.etag;
+    const first = await proxied({ path: etagPath });
+    const etag = first.headers.etag!;
+    expect(etag).toBeTruthy();
+    const [a304, b304] = await Promise.all([direct({ path: etagPath, headers: ['If-None-Match', etag] }), proxied({ path: etagPath, headers: ['If-None-Match', etag] })]);
+    expect(a304.status).toBe(304);
+    expect(b304.status).toBe(304);
+    expect(b304.headers.etag).toBe(etag);
+
+    const [aHead, bHead] = await Promise.all([direct({ method: 'HEAD', path: etagPath }), proxied({ method: 'HEAD', path: etagPath })]);
+    expect(bHead.status).toBe(aHead.status);
+    expect(bHead.body.length).toBe(0);
+    expect(bHead.headers['content-length']).toBe(aHead.headers['content-length']);
+    expect(bHead.headers.etag).toBe(aHead.headers.etag);
+  });
+
+  it('relays the legacy API decision on Expect: 100-continue', async () => {
+    const body = Buffer.alloc(64 * 1024, 7);
+    const headers = ['Expect', '100-continue', 'Content-Length', String(body.length), 'Content-Type', 'application/octet-stream'];
+    const accepted = await proxied({ method: 'POST', path: `/api/upload?max=${1024 * 1024}`, headers, body, waitForContinue: true });
+    expect(accepted.informational).toEqual([100]);
+    expect(accepted.status).toBe(200);
+    expect(json(accepted).sha256).toBe(createHash('sha256').update(body).digest('hex'));
+
+    const [a, b] = await Promise.all([
+      direct({ method: 'POST', path: '/api/upload?max=1024', headers, body, waitForContinue: true }),
+      proxied({ method: 'POST', path: '/api/upload?max=1024', headers, body, waitForContinue: true }),
+    ]);
+    expect(a.status).toBe(413);
+    expect(b.status).toBe(413);
+    expect(b.informational).toEqual([]);
+  });
+});
+
+describe('streaming', () => {
+  it('delivers chunked responses chunk by chunk, as they are produced', async () => {
+    const path = STUB.stream(4, 300);
+    const arrivals = await timedChunks(stack.proxyPort, path);
+    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    // The first chunk is in the client's hands long before the stream ends: nothing buffered it.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(600);
+  });
+
+  it('delivers server-sent events as they are emitted', async () => {
+    const path = STUB.events(3, 300);
+    const arrivals = await timedChunks(stack.proxyPort, path, ['Accept', 'text/event-stream']);
+    expect(arrivals.length).toBeGreaterThanOrEqual(3);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(400);
+  });
+
+  it('upgrades WebSockets and echoes through the proxy', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${stack.proxyPort}/ws/echo`);
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.on('open', () => ws.send('hello through the proxy'));
+      ws.on('message', (data) => resolve(String(data)));
+      ws.on('error', reject);
+    });
+    ws.close();
+    expect(reply).toContain('hello through the proxy');
+  });
+});
+
+describe('failures', () => {
+  it('cancels the legacy request when the client goes away', async () => {
+    const marker = `cancel-${Date.now()}`;
+    const req = http.request({ port: stack.proxyPort, path: `/api/slow?ms=5000&m=${marker}`, agent: false });
+    req.on('error', () => {});
+    req.end();
+    await waitFor(() => stack.legacy.received.some((r) => r.url.includes(marker)));
+    req.destroy();
+    await waitFor(() => stack.legacy.received.find((r) => r.url.includes(marker))?.aborted === true, 3_000);
+  });
+
+  it('answers 502 problem+json when the legacy API cannot be reached', async () => {
+    const down = await startStack({ env: { LEGACY_URL: 'http://127.0.0.1:9' } });
+    try {
+      const r = await rawRequest({ port: down.proxyPort, path: '/api/users/profile', headers: ['X-Correlation-Id', 'corr-502'] });
+      expect(r.status).toBe(502);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      expect(json(r)).toMatchObject({ status: 502, correlationId: 'corr-502' });
+      expect(r.body.toString()).not.toMatch(/at .*\.ts|ECONNREFUSED/);
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('answers 504 problem+json when the legacy API is slower than the timeout, without waiting for it', async () => {
+    const slow = await startStack({ env: { LEGACY_TIMEOUT_MS: '300' } });
+    try {
+      const started = Date.now();
+      const r = await rawRequest({ port: slow.proxyPort, path: '/api/slow?ms=5000' });
+      expect(r.status).toBe(504);
+      expect(json(r)).toMatchObject({ status: 504, title: 'Gateway Timeout' });
+      expect(typeof json(r).correlationId).toBe('string');
+      // The answer came from the proxy's timeout, not from the legacy API finishing.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
+describe('edge', () => {
+  it('replaces a malformed correlation id and generates one when absent', async () => {
+    const bad = await proxied({ path: '/api/echo/c', headers: ['X-Correlation-Id', 'bad id with spaces\t<script>'] });
+    expect(bad.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const none = await proxied({ path: '/api/echo/c' });
+    expect(none.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Map(headerPairs(json(none).rawHeaders as string[])).get('x-correlation-id')).toBe(none.headers['x-correlation-id']);
+  });
+
+  it('logs one line per request with route, status, duration, side and correlation id, and no secrets', async () => {
+    const secretCookie = 'session=s3cr3t-cookie-value';
+    await proxied({ path: '/api/users/profile?token=leaky-token-value', headers: ['Authorization', `Bearer ${token}`, 'Cookie', secretCookie, 'X-Correlation-Id', 'log-check-1'] });
+    await waitFor(() => stack.logs.some((l) => l.correlationId === 'log-check-1'));
+    const lines = stack.logs.filter((l) => l.correlationId === 'log-check-1');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ route: 'catch-all', servedBy: 'legacy', res: { statusCode: 200 } });
+    expect(typeof lines[0]!.durationMs).toBe('number');
+    const text = stack.logText();
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('s3cr3t-cookie-value');
+    expect(text).not.toContain('leaky-token-value');
+  });
+
+  it('serves health and metrics under the reserved prefix', async () => {
+    const live = await proxied({ path: '/_proxy/health/live' });
+    expect(live.status).toBe(200);
+    const ready = await proxied({ path: '/_proxy/health/ready' });
+    expect(ready.status).toBe(200);
+    expect(json(ready)).toMatchObject({ status: 'ready', legacy: { reachable: true } });
+    const metrics = await proxied({ path: '/_proxy/metrics' });
+    expect(metrics.body.toString()).toMatch(/proxy_request_duration_seconds_count\{route="catch-all",served_by="legacy"/);
+
+    const down = await startStack({ env: { LEGACY_URL: 'http://127.0.0.1:9' } });
+    try {
+      const notReady = await rawRequest({ port: down.proxyPort, path: '/_proxy/health/ready' });
+      expect(notReady.status).toBe(503);
+      expect(notReady.headers['content-type']).toBe('application/problem+json');
+    } finally {
+      await down.stop();
+    }
+  });
+});
+
+/** The stand-in's demo endpoints (legacy-stub/README.md). */
+const STUB = {
+  cookies: '/api/preferences',
+  redirect: '/api/me',
+  etag: '/api/terms',
+  noContent: { method: 'POST', path: '/api/activity' },
+  stream: (count: number, intervalMs: number) => `/api/stream/chunked?count=${count}&intervalMs=${intervalMs}`,
+  events: (count: number, intervalMs: number) => `/api/stream/events?count=${count}&intervalMs=${intervalMs}`,
+};
+
+async function timedChunks(port: number, path: string, headers: string[] = []): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const arrivals: number[] = [];
+    const req = http.request({ port, path, headers: ['Host', `127.0.0.1:${port}`, ...headers], agent: false }, (res) => {
+      res.on('data', () => arrivals.push(Date.now()));
+      res.on('end', () => resolve(arrivals));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
