@@ -1,24 +1,46 @@
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startLegacyStub, type LegacyStub, type LegacyStubOptions } from '../legacy-stub/src/server.ts';
 import { createProxy, type Proxy } from '../proxy/src/app.ts';
 import { loadConfig } from '../proxy/src/config.ts';
+import { createLogger } from '../proxy/src/edge/logging.ts';
+import { generateDevKeyPair } from '../proxy/src/identity/mint-legacy-token.ts';
 
 export interface Stack {
   legacy: LegacyStub;
   proxy: Proxy;
   proxyPort: number;
   proxyUrl: string;
+  /** The flags file this stack's proxy watches (a temporary copy). */
+  flagsFile: string;
+  /** Rewrites the flags file in the friendly format: { 'route.x': { rollout, shadow } }. */
+  setFlags(flags: Record<string, { rollout?: number; shadow?: boolean; enabled?: boolean }>): void;
   /** Every JSON log line the proxy wrote, parsed. */
-  logs: Array<Record<string, unknown>>;
+  readonly logs: Array<Record<string, unknown>>;
   /** The raw log text, to search for secrets that must not be there. */
   logText(): string;
   stop(): Promise<void>;
 }
 
-/** The legacy stand-in and the proxy in front of it, both on free loopback ports. */
-export async function startStack(opts: { env?: Record<string, string>; legacy?: LegacyStubOptions } = {}): Promise<Stack> {
-  const legacy = await startLegacyStub({ quiet: true, ...opts.legacy });
+const ALL_LEGACY = { 'route.dashboard': {}, 'route.course-detail': {}, 'route.enrollments': {} };
+
+/**
+ * The legacy stand-in and the proxy in front of it, both in this process on free loopback
+ * ports; the stand-in trusts the proxy's minting key, as a real legacy API would be told to.
+ * Flags start with every route on legacy unless `flags` says otherwise.
+ */
+export async function startStack(
+  opts: { env?: Record<string, string>; legacy?: LegacyStubOptions; flags?: Parameters<Stack['setFlags']>[0] } = {},
+): Promise<Stack> {
+  const mint = await generateDevKeyPair('stack-test-key');
+  const legacy = await startLegacyStub({ quiet: true, ...opts.legacy, trustedKeys: [mint.publicJwk, ...(opts.legacy?.trustedKeys ?? [])] });
+  const dir = mkdtempSync(path.join(tmpdir(), 'stack-flags-'));
+  const flagsFile = path.join(dir, 'flags.json');
+  const setFlags: Stack['setFlags'] = (flags) => writeFileSync(flagsFile, JSON.stringify({ flags }, null, 2));
+  setFlags(opts.flags ?? ALL_LEGACY);
+
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -26,20 +48,26 @@ export async function startStack(opts: { env?: Record<string, string>; legacy?: 
       cb();
     },
   });
-  const log: Logger = pino({ level: 'info' }, sink);
-  const config = loadConfig({ LEGACY_URL: legacy.url, PORT: '0', LOG_LEVEL: 'info', ...opts.env });
-  // The logger used by the proxy is built by the proxy's own factory in production; tests
-  // swap the destination only, keeping the same redaction rules.
-  const { createLogger } = await import('../proxy/src/edge/logging.ts');
-  const proxyLog = createLogger('info', sink);
-  void log;
-  const proxy = await createProxy(config, proxyLog);
+  const config = loadConfig({
+    LEGACY_URL: legacy.url,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    FLAGS_FILE: flagsFile,
+    MINT_PRIVATE_KEY: mint.privateKeyPem,
+    MINT_KEY_ID: 'stack-test-key',
+    SESSION_SECRET: 'stack-test-session-secret-0123456789abcdef',
+    ...opts.env,
+  });
+  // Same logger factory and redaction as production; only the destination differs.
+  const proxy = await createProxy(config, createLogger('info', sink));
   const proxyPort = await proxy.listen(0, '127.0.0.1');
   return {
     legacy,
     proxy,
     proxyPort,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    flagsFile,
+    setFlags,
     get logs() {
       return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     },

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -10,11 +11,30 @@ import { ProblemError, problems, sendProblem } from './edge/problem.ts';
 import { setState, stateOf } from './edge/request-state.ts';
 import { createLegacyProbe, healthRouter } from './edge/health.ts';
 import { publicOriginResolver } from './edge/public-origin.ts';
+import { createFlags } from './flags/index.ts';
+import { createKeyv, closeKeyv } from './identity/keyv-store.ts';
+import { createSessions } from './identity/sessions.ts';
+import { createLegacyJwtVerifier } from './identity/legacy-jwt.ts';
+import { createLegacyTokenMinter } from './identity/mint-legacy-token.ts';
+import { createCallerResolver } from './identity/resolve-caller.ts';
+import { createCutoff } from './identity/cutoff.ts';
+import { createLegacyCredentials } from './identity/legacy-credentials.ts';
+import { createRefusals } from './identity/refusals.ts';
+import { createIdentityGate } from './identity/pass-through-gate.ts';
 import { createCatchAll } from './legacy/catch-all.ts';
+import { createLegacyClient } from './legacy/client.ts';
+import { createRegistry, loadRouteFiles, type Registry } from './routing/registry.ts';
+import { attachMatch, serveMigrated } from './routing/serve-migrated.ts';
+import { createShadowRunner } from './routing/shadow-runner.ts';
+import { createShadowStats, type ShadowStats } from './routing/shadow-stats.ts';
+import type { Flags } from './flags/index.ts';
 
 export interface Proxy {
   server: http.Server;
   metrics: Metrics;
+  registry: Registry;
+  flags: Flags;
+  shadowStats: ShadowStats;
   /** Listens on the configured host and port (0 = any free port); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cuts what is left. */
@@ -22,11 +42,15 @@ export interface Proxy {
 }
 
 /**
- * Builds the request pipeline, in the order a request meets it:
- *   0. dispatch on the raw request: own endpoints and migrated routes go to the Express app,
- *      everything else goes straight to the catch-all without paying for Express;
+ * Builds the request pipeline. A request meets, in order:
+ *   0. dispatch on the raw request: own endpoints and migrated routes go to the Express app;
+ *      a request carrying our session cookie (or, after the cutoff, a bearer token) passes
+ *      the identity gate first; everything else goes straight to the catch-all;
  *   1. edge: correlation id, request log, metrics timer;
  *   2. own endpoints under the reserved prefix (health, metrics);
+ *   3. identity: session cookie, else legacy JWT, else anonymous — resolved once, lazily;
+ *   4. CSRF for cookie-authenticated unsafe methods;
+ *   5. migrated routes: the flags decide legacy, shadow or migrated, sticky per user;
  *   6. catch-all: the legacy API, streamed both ways;
  *   7. errors: problem+json with the correlation id, from one handler.
  */
@@ -34,6 +58,11 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const metrics = createMetrics();
   const requestLog = createRequestLogger(log);
   const publicOrigin = publicOriginResolver(config.publicUrl, config.trustForwarded);
+  const prefix = config.reservedPrefix;
+
+  // --- state and collaborators, created once -------------------------------------------
+  const registry = createRegistry(await loadRouteFiles(config.migratedRoutesDir), prefix);
+  const flags = await createFlags(config.flags, log);
   const catchAll = createCatchAll({
     legacyUrl: config.legacyUrl,
     timeoutMs: config.legacyTimeoutMs,
@@ -42,8 +71,40 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     publicOrigin,
     log,
   });
+  const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log });
+  const shadowStats = createShadowStats();
+  shadowStats.onOutcome((route, outcome) => metrics.shadowOutcomes.inc({ route, outcome: outcome.result }));
+  const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
+
+  const sessionKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'sess' });
+  const sessions = createSessions({ keyv: sessionKeyv, secret: sessionSecret(config, log), secure: config.cookieSecure });
+  const cutoff = createCutoff(config.authCutoff);
+  const minter = createLegacyTokenMinter({
+    privateKeyPem: config.mint.privateKeyPem,
+    kid: config.mint.kid,
+    issuer: config.legacyJwt.issuer,
+    audience: config.legacyJwt.audience,
+    lifetimeSec: config.mint.lifetimeSec,
+    log,
+  });
+  const resolveCaller = createCallerResolver({
+    sessions,
+    jwt: createLegacyJwtVerifier({ ...config.legacyJwt }),
+    cutoff,
+  });
+  const credentials = createLegacyCredentials(minter, sessions.cookieName);
+  const refusals = createRefusals({ prefix, cutoffDate: cutoff.date, clearCookie: sessions.clearCookie });
+  const gate = createIdentityGate({
+    resolve: resolveCaller,
+    carriesSessionCookie: sessions.carriesCookie,
+    cutoffPassed: cutoff.passed,
+    credentials,
+    refusals,
+    allowedOrigins: (req) => [...config.allowedOrigins, publicOrigin(req)],
+  });
   const probe = createLegacyProbe(config.legacyUrl);
 
+  // --- the Express app: own endpoints and migrated routes --------------------------------
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -52,13 +113,33 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   own.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // The key the legacy API trusts for tokens the proxy mints for cookie sessions.
+  own.get('/.well-known/jwks.json', async (_req, res) => {
+    res.json({ keys: [await minter.publicJwk()] });
+  });
   own.use((req) => {
     throw new ProblemError(problems.notFound(`${req.method} ${req.originalUrl} is not one of the proxy's endpoints.`));
   });
-  app.use(config.reservedPrefix, own);
+  app.use(prefix, own);
+  app.use(
+    serveMigrated({
+      registry,
+      flags,
+      gate,
+      credentials,
+      refusals,
+      catchAll,
+      legacy,
+      legacyUrl: config.legacyUrl,
+      shadow,
+      shadowMaxBodyBytes: config.shadow.maxBodyBytes,
+      shadowTimeoutMs: 30_000,
+      log,
+    }),
+  );
   app.use(errorHandler(log));
 
-  const prefix = config.reservedPrefix;
+  // --- dispatch on the raw request -----------------------------------------------------------
   const isOwn = (url: string) =>
     url.startsWith(prefix) && (url.length === prefix.length || url[prefix.length] === '/' || url[prefix.length] === '?');
 
@@ -67,15 +148,36 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     setState(req, { correlationId, startedAt: process.hrtime.bigint(), servedBy: 'legacy', route: 'catch-all' });
     requestLog(req, res);
     metrics.observe(req, res);
-    if (isOwn(req.url!)) {
+    const url = req.url!;
+    if (isOwn(url)) {
       const state = stateOf(req);
       state.servedBy = 'own';
       state.route = 'own';
-      if (req.headers.expect !== undefined) res.writeContinue();
-      app(req as never, res as never);
+      return toExpress(req, res);
+    }
+    const match = registry.match(req.method!, url);
+    if (match) {
+      attachMatch(req, match);
+      return toExpress(req, res);
+    }
+    if (gate.wants(req)) {
+      gate.admit(req, res).then(
+        (admitted) => admitted && catchAll.forward(req, res),
+        (err: unknown) => {
+          log.error({ err, correlationId }, 'identity gate failed');
+          sendProblem(res, problems.internal(), correlationId);
+        },
+      );
       return;
     }
     catchAll.forward(req, res);
+  }
+
+  function toExpress(req: IncomingMessage, res: ServerResponse): void {
+    // Node answers 100-continue itself only without a 'checkContinue' listener; the proxy has
+    // one (so the legacy API decides for proxied requests), so its own endpoints say yes here.
+    if (req.headers.expect !== undefined) res.writeContinue();
+    app(req as never, res as never);
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -88,14 +190,15 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
 
   const server = http.createServer();
   server.on('request', onRequest);
-  // With a 'checkContinue' listener Node does not answer 100 by itself: the legacy API decides,
-  // and its 100 (or its refusal) is relayed by the catch-all.
   server.on('checkContinue', onRequest);
   server.on('upgrade', onUpgrade);
 
   return {
     server,
     metrics,
+    registry,
+    flags,
+    shadowStats,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -112,8 +215,15 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       await closed;
       clearTimeout(timer);
       catchAll.close();
+      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv)]);
     },
   };
+}
+
+function sessionSecret(config: Config, log: Logger): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  log.warn('SESSION_SECRET is not set: using a random one for this process (development only; sessions end at restart and are not shared between instances)');
+  return randomBytes(32).toString('base64url');
 }
 
 function errorHandler(log: Logger): ErrorRequestHandler {

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -27,6 +29,30 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: positiveMs.default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_FORWARDED: bool.default(false),
+
+  // Migrated routes and the flags that govern them
+  MIGRATED_ROUTES_DIR: z.string().min(1).default(path.join(repoRoot(), 'migrated-routes')),
+  FLAGS_FILE: z.string().min(1).default(path.join(repoRoot(), 'proxy', 'flags.json')),
+  UNLEASH_URL: httpUrl.optional(),
+  UNLEASH_TOKEN: z.string().min(1).optional(),
+  UNLEASH_APP_NAME: z.string().min(1).default('strangler-proxy'),
+  UNLEASH_REFRESH_MS: positiveMs.default(5_000),
+  SHADOW_MAX_CONCURRENCY: z.coerce.number().int().min(0).default(20),
+  SHADOW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+
+  // Who is calling: legacy JWTs, and the proxy's own sessions
+  LEGACY_JWKS_URL: httpUrl.optional(),
+  LEGACY_JWT_ISSUER: z.string().min(1).default('https://legacy.education.example'),
+  LEGACY_JWT_AUDIENCE: z.string().min(1).default('education-platform'),
+  LEGACY_JWT_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  COOKIE_SECURE: bool.optional(),
+  AUTH_CUTOFF: z.iso.datetime({ offset: true, message: 'must be an ISO date-time with offset, e.g. 2027-03-01T00:00:00Z' }).optional(),
+  MINT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
+  MINT_KEY_ID: z.string().min(1).default('strangler-proxy-1'),
+  MINT_TOKEN_LIFETIME_S: z.coerce.number().int().min(30).max(3600).default(300),
+  ALLOWED_ORIGINS: z.string().optional(),
 });
 
 export type RawConfig = z.output<typeof schema>;
@@ -45,6 +71,20 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   /** Believe X-Forwarded-Proto/-Host from the client side (only behind a trusted load balancer). */
   trustForwarded: boolean;
+  migratedRoutesDir: string;
+  flags: { mode: 'file'; file: string } | { mode: 'unleash'; url: string; token?: string; appName: string; refreshMs: number };
+  shadow: { maxConcurrent: number; maxBodyBytes: number };
+  redisUrl: string | undefined;
+  legacyJwt: { jwksUrl: string; issuer: string; audience: string; clockToleranceSec: number };
+  /** Undefined: a random secret per process (development only; sessions do not survive a restart). */
+  sessionSecret: string | undefined;
+  /** Secure cookies everywhere but plain-http localhost development. */
+  cookieSecure: boolean;
+  /** End of the dual-auth window: after it, legacy JWTs are refused at the proxy. */
+  authCutoff: string | undefined;
+  mint: { privateKeyPem: string | undefined; kid: string; lifetimeSec: number };
+  /** Origins allowed to send cookie-authenticated unsafe requests (CSRF); the public origin is always in. */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -79,5 +119,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     logLevel: c.LOG_LEVEL,
     trustForwarded: c.TRUST_FORWARDED,
+    migratedRoutesDir: path.resolve(c.MIGRATED_ROUTES_DIR),
+    flags: c.UNLEASH_URL
+      ? { mode: 'unleash', url: c.UNLEASH_URL, token: c.UNLEASH_TOKEN, appName: c.UNLEASH_APP_NAME, refreshMs: c.UNLEASH_REFRESH_MS }
+      : { mode: 'file', file: path.resolve(c.FLAGS_FILE) },
+    shadow: { maxConcurrent: c.SHADOW_MAX_CONCURRENCY, maxBodyBytes: c.SHADOW_MAX_BODY_BYTES },
+    redisUrl: c.REDIS_URL,
+    legacyJwt: {
+      jwksUrl: c.LEGACY_JWKS_URL ?? `${c.LEGACY_URL}/.well-known/jwks.json`,
+      issuer: c.LEGACY_JWT_ISSUER,
+      audience: c.LEGACY_JWT_AUDIENCE,
+      clockToleranceSec: c.LEGACY_JWT_CLOCK_SKEW_S,
+    },
+    sessionSecret: c.SESSION_SECRET,
+    cookieSecure: c.COOKIE_SECURE ?? !isLocalHttp(c.PUBLIC_URL),
+    authCutoff: c.AUTH_CUTOFF,
+    mint: { privateKeyPem: c.MINT_PRIVATE_KEY?.replace(/\\n/g, '\n'), kid: c.MINT_KEY_ID, lifetimeSec: c.MINT_TOKEN_LIFETIME_S },
+    allowedOrigins: parseOrigins(c.ALLOWED_ORIGINS),
   };
+}
+
+function repoRoot(): string {
+  return fileURLToPath(new URL('../..', import.meta.url));
+}
+
+/** Without PUBLIC_URL the proxy assumes local development, which is plain http on localhost. */
+function isLocalHttp(publicUrl: string | undefined): boolean {
+  if (!publicUrl) return true;
+  const u = new URL(publicUrl);
+  return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+}
+
+function parseOrigins(list: string | undefined): string[] {
+  if (!list) return [];
+  return list
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      try {
+        return new URL(o).origin;
+      } catch {
+        throw new ConfigError([`ALLOWED_ORIGINS=${JSON.stringify(list)}: "${o}" is not an origin like https://app.example`]);
+      }
+    });
 }

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { problems, sendProblem } from '../edge/problem.ts';
+import { stateOf } from '../edge/request-state.ts';
+import { checkCsrf } from './csrf.ts';
+import type { LegacyCredentials } from './legacy-credentials.ts';
+import type { Refusals } from './refusals.ts';
+import type { Resolution, ResolveCaller } from './resolve-caller.ts';
+
+export interface IdentityGate {
+  /**
+   * Does this request need identity before it may be forwarded? Cheap, on the raw request:
+   * only our session cookie, or a bearer token once the dual-auth window has closed.
+   */
+  wants(req: IncomingMessage): boolean;
+  /**
+   * Resolves the caller and settles what identity demands before the legacy API sees the
+   * request: refuses (and answers) an expired session, a retired legacy JWT or a forged
+   * cross-site write; swaps a session for a minted bearer. Returns the resolution, or null
+   * when the request was answered.
+   */
+  admit(req: IncomingMessage, res: ServerResponse): Promise<Resolution | null>;
+}
+
+// Anything but a read can change state, unknown methods included.
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function createIdentityGate(deps: {
+  resolve: ResolveCaller;
+  carriesSessionCookie: (req: IncomingMessage) => boolean;
+  cutoffPassed: () => boolean;
+  credentials: LegacyCredentials;
+  refusals: Refusals;
+  allowedOrigins: (req: IncomingMessage) => readonly string[];
+}): IdentityGate {
+  return {
+    wants(req) {
+      if (deps.carriesSessionCookie(req)) return true;
+      const auth = req.headers.authorization;
+      return auth !== undefined && deps.cutoffPassed() && /^\s*bearer\s/i.test(auth);
+    },
+    async admit(req, res) {
+      let resolution: Resolution;
+      try {
+        resolution = await deps.resolve(req, res);
+      } catch {
+        // The session store is down: a signed-in user must not be treated as signed out.
+        sendProblem(res, problems.serviceUnavailable('Sign-in state is unavailable right now. Try again shortly.'), stateOf(req).correlationId);
+        return null;
+      }
+      switch (resolution.kind) {
+        case 'expired-session':
+          deps.refusals.expiredSession(req, res);
+          return null;
+        case 'legacy-jwt-after-cutoff':
+          deps.refusals.afterCutoff(req, res);
+          return null;
+        case 'session': {
+          if (!SAFE.has(req.method ?? '')) {
+            const verdict = checkCsrf(req, deps.allowedOrigins(req));
+            if (!verdict.ok) {
+              deps.refusals.csrf(req, res, verdict.reason);
+              return null;
+            }
+          }
+          await deps.credentials.applySession(req, resolution.caller);
+          return resolution;
+        }
+        default:
+          return resolution;
+      }
+    },
+  };
+}

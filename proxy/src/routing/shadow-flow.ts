@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CatchAll } from '../legacy/catch-all.ts';
+import type { ShadowTicket } from './shadow-runner.ts';
+import type { RouteResult } from './route.ts';
+
+type Captured = { status: number; contentType?: string; body: Buffer | null };
+type Answer = { status: number; body: unknown } | { error: Error };
+
+export interface ShadowFlow {
+  req: IncomingMessage;
+  res: ServerResponse;
+  ticket: ShadowTicket;
+  correlationId: string;
+  catchAll: CatchAll;
+  maxBodyBytes: number;
+  /** Starts the migrated handler on its own clock; the client never waits for it. */
+  runMigrated: (signal: AbortSignal) => Promise<RouteResult>;
+  /** A second legacy answer to the same request, to learn which fields are noise. */
+  fetchLegacyAgain: (signal: AbortSignal) => Promise<{ status: number; body: unknown }>;
+  timeoutMs: number;
+}
+
+/**
+ * Shadow: the legacy API answers the client, streamed and untouched, while a copy of its
+ * body is kept (up to a bound) and the migrated handler runs on the side. When both are in,
+ * the ticket compares them. Nothing here can delay, change or fail the client's response.
+ */
+export function serveShadowed(f: ShadowFlow): void {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), f.timeoutMs);
+  timer.unref();
+
+  const migrated: Promise<Answer> = f
+    .runMigrated(abort.signal)
+    .then((r) => ({ status: r.status ?? 200, body: r.body }), (error: Error) => ({ error }));
+  const second: Promise<Answer | undefined> = f.ticket.calibrate
+    ? f.fetchLegacyAgain(abort.signal).then((r) => r, (error: Error) => ({ error }))
+    : Promise.resolve(undefined);
+
+  let legacy: Promise<Captured> | null = null;
+  f.catchAll.forward(f.req, f.res, (proxyRes) => {
+    legacy = capture(proxyRes, f.maxBodyBytes);
+  });
+
+  f.res.once('close', () => {
+    if (!legacy) {
+      // No legacy answer at all (unreachable, timed out): nothing to compare.
+      clearTimeout(timer);
+      abort.abort();
+      f.ticket.abandon('no legacy answer');
+      return;
+    }
+    void Promise.all([legacy, migrated, second]).then(([legacyAnswer, migratedAnswer, secondAnswer]) => {
+      clearTimeout(timer);
+      f.ticket.complete({
+        correlationId: f.correlationId,
+        legacy: legacyAnswer,
+        migrated: migratedAnswer,
+        ...(secondAnswer ? { legacySecond: secondAnswer } : {}),
+      });
+    });
+  });
+}
+
+/** A bounded copy of a streaming body, taken without slowing or altering the stream. */
+function capture(proxyRes: IncomingMessage, max: number): Promise<Captured> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    const contentType = proxyRes.headers['content-type'];
+    const status = proxyRes.statusCode ?? 0;
+    proxyRes.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > max) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
+    });
+    proxyRes.once('end', () => resolve({ status, contentType, body: tooLarge ? null : Buffer.concat(chunks) }));
+    proxyRes.once('close', () => resolve({ status, contentType, body: null })); // no-op after 'end'
+  });
+}
