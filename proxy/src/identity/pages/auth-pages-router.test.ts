@@ -1,0 +1,74 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthPagesRouter } from './auth-pages-router.ts';
+
+const servers: http.Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+async function start(oidcEnabled: boolean): Promise<string> {
+  const app = express();
+  app.use('/_proxy/auth', createAuthPagesRouter({ prefix: '/_proxy', oidcEnabled }));
+  const server = http.createServer(app);
+  servers.push(server);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/_proxy/auth`;
+}
+
+describe('auth pages', () => {
+  it('serve the sign-in page with a strict CSP, no inline script, and the sanitised returnUrl', async () => {
+    const base = await start(true);
+    const res = await fetch(`${base}/sign-in?returnUrl=${encodeURIComponent('/courses?a=1&b="<x>"')}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).toContain('data-return-url="/courses?a=1&#38;b=&#34;&#60;x&#62;&#34;"');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script is a file
+    expect(html).toContain('<h1>Sign in</h1>');
+    expect(html).toContain('href="/_proxy/auth/oidc/start?intent=recover"');
+    expect(html).toContain('data-testid="passkey-sign-in"');
+    expect(html).toMatch(/<label for="username">/);
+    expect(html).toContain(`href="/_proxy/auth/oidc/start?returnUrl=${encodeURIComponent('/courses?a=1&b="<x>"').replace(/&/g, '&#38;')}"`);
+  });
+
+  it('turn a foreign returnUrl into "/" and leave out the organisation option when OIDC is off', async () => {
+    const base = await start(false);
+    const html = await (await fetch(`${base}/sign-in?returnUrl=https://evil.example`)).text();
+    expect(html).toContain('data-return-url="/"');
+    expect(html).not.toContain('oidc/start');
+    expect(html).not.toContain('Sign in with your organisation');
+  });
+
+  it('serve the account page with the controls the tests and people need', async () => {
+    const base = await start(true);
+    const html = await (await fetch(`${base}/account`)).text();
+    for (const id of ['passkey-list', 'passkey-register', 'sign-out', 'auth-error', 'auth-status']) {
+      expect(html).toContain(`data-testid="${id}"`);
+    }
+    expect(html).toContain(`href="/_proxy/auth/sign-in?returnUrl=%2F_proxy%2Fauth%2Faccount"`);
+    expect(html).toContain('<form method="post" action="/_proxy/auth/oidc/start">');
+    expect(html).toContain('action="/_proxy/auth/oidc/recover/revoke-passkeys"');
+    const without = await (await fetch(`${await start(false)}/account`)).text();
+    expect(without).not.toContain('/oidc/');
+    expect(without).toContain('data-testid="passkey-register"');
+  });
+
+  it('serve the page scripts and styles, and nothing else from the assets folder', async () => {
+    const base = await start(true);
+    const js = await fetch(`${base}/assets/passkeys.js`);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await js.text()).toContain('export function toB64url');
+    expect((await fetch(`${base}/assets/auth.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    for (const path of ['/assets/sign-in.html', '/assets/..%2Fauth-pages-router.ts', '/assets/nope.js']) {
+      expect((await fetch(`${base}${path}`)).status).toBe(404);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import express, { type Response, type Router } from 'express';
+import { safeReturnUrl } from './return-url.ts';
+
+export { safeReturnUrl } from './return-url.ts';
+
+export interface AuthPagesDeps {
+  /** The reserved prefix, e.g. '/_proxy'; the router is mounted at `${prefix}/auth`. */
+  prefix: string;
+  /** Offer "Sign in with your organisation" (the OIDC router serves `${prefix}/auth/oidc/start`). */
+  oidcEnabled: boolean;
+}
+
+const ASSETS = new URL('./assets/', import.meta.url);
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+// Pages take no inline script or style: everything comes from /assets, so the policy can forbid the
+// rest. No form-action: Chromium applies it to redirects too, and the organisation-link form's
+// POST is answered with a redirect to the identity provider.
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  // The page URL carries returnUrl: keep it out of other sites' logs.
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+/**
+ * The sign-in and account pages, plain HTML with small ES-module scripts (no build step):
+ *   GET /sign-in?returnUrl=   GET /account   GET /assets/<file>
+ * Values reach the page's script through data- attributes on <body>, HTML-escaped.
+ */
+export function createAuthPagesRouter(deps: AuthPagesDeps): Router {
+  const base = `${deps.prefix}/auth`;
+  // Read once at start-up: a file list fixed at build time is also the whitelist of what /assets serves.
+  const assets = new Map(
+    readdirSync(ASSETS)
+      .filter((name) => TYPES[extname(name)] && !name.endsWith('.html'))
+      .map((name) => [name, readFileSync(new URL(name, ASSETS), 'utf8')] as const),
+  );
+  const signInTemplate = readFileSync(new URL('sign-in.html', ASSETS), 'utf8');
+  const accountTemplate = readFileSync(new URL('account.html', ASSETS), 'utf8');
+
+  const router = express.Router();
+  router.get('/sign-in', (req, res) => {
+    const returnUrl = safeReturnUrl(req.query['returnUrl']);
+    const oidcStart = `${base}/oidc/start?returnUrl=${encodeURIComponent(returnUrl)}`;
+    sendPage(res, fill(signInTemplate, { base, returnUrl, oidcStart, oidc: String(deps.oidcEnabled) }, deps.oidcEnabled));
+  });
+  router.get('/account', (_req, res) => {
+    const signIn = `${base}/sign-in?returnUrl=${encodeURIComponent(`${base}/account`)}`;
+    sendPage(res, fill(accountTemplate, { base, signIn, oidc: String(deps.oidcEnabled) }, deps.oidcEnabled));
+  });
+  router.get('/assets/:file', (req, res, next) => {
+    const body = assets.get(req.params.file);
+    if (body === undefined) return next();
+    res.setHeader('content-type', TYPES[extname(req.params.file)]!);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-cache');
+    res.send(body);
+  });
+  return router;
+}
+
+function sendPage(res: Response, html: string): void {
+  res.set(PAGE_HEADERS).type('html').send(html);
+}
+
+/** `{{name}}` -> escaped value; `<!--oidc-->...<!--/oidc-->` kept only when OIDC is on. */
+function fill(template: string, values: Record<string, string>, oidc: boolean): string {
+  const sections = template.replace(/<!--oidc-->([\s\S]*?)<!--\/oidc-->/g, (_m, inner: string) => (oidc ? inner : ''));
+  return sections.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`page template needs a value for {{${key}}}`);
+    return escapeHtml(value);
+  });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
