@@ -38,7 +38,7 @@ ${error}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-<form method="post" action="${escapeHtml(opts.abortAction)}">
+<form id="abort" method="post" action="${escapeHtml(opts.abortAction)}">
 <button type="submit">Cancel</button>
 </form>`,
   );

@@ -1,0 +1,152 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import express from 'express';
+import type { Keyv } from 'keyv';
+import {
+  seedIdpUsers,
+  startIdentityProvider,
+  type IdentityProvider,
+  type IdpUser,
+  type TokenLifetimes,
+} from '../../../legacy-stub/src/identity-provider/server.ts';
+export { createTestBrowser, type Page, type TestBrowser } from '../../../legacy-stub/src/identity-provider/test-browser.ts';
+import { createLogger } from '../edge/logging.ts';
+import { createCutoff } from './cutoff.ts';
+import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from './jwks-test-server.ts';
+import { createKeyv } from './keyv-store.ts';
+import { createLegacyJwtVerifier } from './legacy-jwt.ts';
+import { createOidcRouter, type OidcRouter } from './oidc-router.ts';
+import { createCallerResolver, type Resolution } from './resolve-caller.ts';
+import { createSessions, type Sessions } from './sessions.ts';
+
+/**
+ * Test support: the real dev identity provider on a free loopback port, and a small Express app
+ * with the OIDC router, real sessions over in-memory Keyv and a real legacy JWT verifier.
+ */
+export const PREFIX = '/_proxy';
+export const CLIENT_ID = 'strangler-proxy';
+const CLIENT_SECRET = 'test-only-client-secret';
+const LEGACY = { issuer: 'https://legacy.education.example', audience: 'education-platform' };
+
+export interface OidcTestEnv {
+  base: string;
+  op: IdentityProvider;
+  router: OidcRouter;
+  sessions: Sessions;
+  redirectUri: string;
+  postLogoutRedirectUri: string;
+  /** The Keyv of each namespace the router asked for, to look at what is stored. */
+  stores: Map<string, Keyv>;
+  /** Every log line the router wrote (level debug and up). */
+  logText(): string;
+  /** userIds whose passkeys recovery revoked. */
+  revokedPasskeysOf: string[];
+  /** A legacy bearer JWT the verifier accepts. */
+  legacyToken(sub: string, name: string, role: string): Promise<string>;
+  whoami(cookie?: string): Promise<Resolution>;
+  /** Shifts the router's clock (token refresh decisions, recent sign-in checks). */
+  advance(ms: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startOidcTestEnv(opts: { extraUsers?: IdpUser[]; ttl?: TokenLifetimes; linkClaim?: string | null } = {}): Promise<OidcTestEnv> {
+  // The app's port goes into the redirect URI the provider registers: bind it first.
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const redirectUri = `${base}${PREFIX}/auth/oidc/callback`;
+  const postLogoutRedirectUri = `${base}${PREFIX}/auth/sign-in`;
+
+  const op = await startIdentityProvider({
+    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [redirectUri], post_logout_redirect_uris: [postLogoutRedirectUri] }],
+    users: [...seedIdpUsers(), ...(opts.extraUsers ?? [])],
+    ...(opts.ttl ? { ttl: opts.ttl } : {}),
+  });
+  const key: TestKey = await createTestKey('legacy-test');
+  const jwks: JwksServer = await startJwksServer([key.publicJwk]);
+
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const log = createLogger('debug', sink);
+  const sessions = createSessions({
+    keyv: createKeyv({ namespace: 'sess' }),
+    secret: 'an-oidc-test-session-secret-0123456789',
+    secure: false,
+  });
+  const resolveCaller = createCallerResolver({
+    sessions,
+    jwt: createLegacyJwtVerifier({ jwksUrl: jwks.url, ...LEGACY }),
+    cutoff: createCutoff(undefined),
+  });
+  const stores = new Map<string, Keyv>();
+  const revokedPasskeysOf: string[] = [];
+  let skew = 0;
+
+  const router = await createOidcRouter({
+    issuer: op.issuer,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri,
+    postLogoutRedirectUri,
+    allowInsecure: true,
+    ...(opts.linkClaim === null ? {} : { linkClaim: opts.linkClaim ?? 'legacy_user_id' }),
+    keyv: (namespace) => {
+      const keyv = createKeyv({ namespace });
+      stores.set(namespace, keyv);
+      return keyv;
+    },
+    sessions,
+    resolveCaller,
+    onRevokePasskeys: async (userId) => {
+      revokedPasskeysOf.push(userId);
+      return 2;
+    },
+    prefix: PREFIX,
+    secureCookies: false,
+    log,
+    now: () => Date.now() + skew,
+  });
+
+  const app = express();
+  app.use(`${PREFIX}/auth/oidc`, router);
+  app.get(`${PREFIX}/whoami`, async (req, res) => {
+    res.json(await resolveCaller(req, res));
+  });
+  // A passkey sign-in stand-in, for tests that need a non-OIDC session.
+  app.post(`${PREFIX}/test/passkey-sign-in`, sessions.middleware, async (req, res) => {
+    await sessions.establish(req, { userId: String(req.query['user']), roles: [], authMethod: 'passkey', credentialId: 'cred-1' });
+    res.status(204).end();
+  });
+  server.on('request', app);
+
+  return {
+    base,
+    op,
+    router,
+    sessions,
+    redirectUri,
+    postLogoutRedirectUri,
+    stores,
+    logText: () => lines.join(''),
+    revokedPasskeysOf,
+    legacyToken: (sub, name, role) => signTestToken(key, { sub, name, role }, LEGACY),
+    async whoami(cookie) {
+      const res = await fetch(`${base}${PREFIX}/whoami`, { headers: cookie ? { cookie } : {} });
+      return (await res.json()) as Resolution;
+    },
+    advance(ms) {
+      skew += ms;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([op.close(), jwks.stop()]);
+    },
+  };
+}
