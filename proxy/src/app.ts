@@ -21,6 +21,7 @@ import { createCutoff } from './identity/cutoff.ts';
 import { createLegacyCredentials } from './identity/legacy-credentials.ts';
 import { createRefusals } from './identity/refusals.ts';
 import { createIdentityGate } from './identity/pass-through-gate.ts';
+import { createAuthRoutes } from './identity/auth-routes.ts';
 import { createCatchAll } from './legacy/catch-all.ts';
 import { createLegacyClient } from './legacy/client.ts';
 import { createRegistry, loadRouteFiles, type Registry } from './routing/registry.ts';
@@ -47,7 +48,7 @@ export interface Proxy {
  *      a request carrying our session cookie (or, after the cutoff, a bearer token) passes
  *      the identity gate first; everything else goes straight to the catch-all;
  *   1. edge: correlation id, request log, metrics timer;
- *   2. own endpoints under the reserved prefix (health, metrics);
+ *   2. own endpoints under the reserved prefix (health, metrics, sign-in pages, passkeys, OIDC);
  *   3. identity: session cookie, else legacy JWT, else anonymous — resolved once, lazily;
  *   4. CSRF for cookie-authenticated unsafe methods;
  *   5. migrated routes: the flags decide legacy, shadow or migrated, sticky per user;
@@ -103,6 +104,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     allowedOrigins: (req) => [...config.allowedOrigins, publicOrigin(req)],
   });
   const probe = createLegacyProbe(config.legacyUrl);
+  const auth = await createAuthRoutes({ config, sessions, resolveCaller, log });
 
   // --- the Express app: own endpoints and migrated routes --------------------------------
   const app = express();
@@ -110,6 +112,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   app.set('etag', false);
   const own = express.Router();
   own.use(healthRouter(probe));
+  own.use('/auth', auth.router);
   own.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -215,7 +218,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       await closed;
       clearTimeout(timer);
       catchAll.close();
-      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv)]);
+      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
     },
   };
 }

@@ -53,6 +53,15 @@ const schema = z.object({
   MINT_KEY_ID: z.string().min(1).default('strangler-proxy-1'),
   MINT_TOKEN_LIFETIME_S: z.coerce.number().int().min(30).max(3600).default(300),
   ALLOWED_ORIGINS: z.string().optional(),
+
+  // Passkeys and the identity provider
+  RP_ID: z.string().regex(/^[a-z0-9.-]+$/i, 'must be a host name (never an IP address or a URL)').optional(),
+  RP_NAME: z.string().min(1).default('Education platform'),
+  AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(30),
+  OIDC_ISSUER: httpUrl.optional(),
+  OIDC_CLIENT_ID: z.string().min(1).default('strangler-proxy'),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_LINK_CLAIM: z.string().min(1).default('legacy_user_id'),
 });
 
 export type RawConfig = z.output<typeof schema>;
@@ -85,6 +94,14 @@ export interface Config {
   mint: { privateKeyPem: string | undefined; kid: string; lifetimeSec: number };
   /** Origins allowed to send cookie-authenticated unsafe requests (CSRF); the public origin is always in. */
   allowedOrigins: string[];
+  auth: {
+    /** Where people reach the sign-in pages: PUBLIC_URL, else http://localhost:PORT. */
+    publicOrigin: string;
+    rpId: string;
+    rpName: string;
+    rateLimitPerMinute: number;
+    oidc: { issuer: string; clientId: string; clientSecret: string; linkClaim: string; allowInsecure: boolean } | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -136,7 +153,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCutoff: c.AUTH_CUTOFF,
     mint: { privateKeyPem: c.MINT_PRIVATE_KEY?.replace(/\\n/g, '\n'), kid: c.MINT_KEY_ID, lifetimeSec: c.MINT_TOKEN_LIFETIME_S },
     allowedOrigins: parseOrigins(c.ALLOWED_ORIGINS),
+    auth: authConfig(c),
   };
+}
+
+function authConfig(c: RawConfig): Config['auth'] {
+  const publicOrigin = c.PUBLIC_URL ? new URL(c.PUBLIC_URL).origin : `http://localhost:${c.PORT}`;
+  const rpId = c.RP_ID ?? new URL(publicOrigin).hostname;
+  if (/^[\d.]+$|:/.test(rpId)) {
+    throw new ConfigError([`RP_ID=${JSON.stringify(rpId)}: an IP address is not a valid WebAuthn RP ID; use a host name (localhost for development)`]);
+  }
+  let oidc: Config['auth']['oidc'];
+  if (c.OIDC_ISSUER) {
+    if (!c.OIDC_CLIENT_SECRET) throw new ConfigError(['OIDC_CLIENT_SECRET="": required when OIDC_ISSUER is set']);
+    const issuer = new URL(c.OIDC_ISSUER);
+    const loopback = issuer.hostname === 'localhost' || issuer.hostname === '127.0.0.1';
+    if (issuer.protocol === 'http:' && !loopback) {
+      throw new ConfigError([`OIDC_ISSUER=${JSON.stringify(c.OIDC_ISSUER)}: must be https (plain http is allowed for a loopback development provider only)`]);
+    }
+    oidc = { issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, clientSecret: c.OIDC_CLIENT_SECRET, linkClaim: c.OIDC_LINK_CLAIM, allowInsecure: issuer.protocol === 'http:' };
+  }
+  return { publicOrigin, rpId, rpName: c.RP_NAME, rateLimitPerMinute: c.AUTH_RATE_LIMIT_PER_MIN, oidc };
 }
 
 function repoRoot(): string {
