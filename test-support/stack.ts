@@ -7,12 +7,15 @@ import { createProxy, type Proxy } from '../proxy/src/app.ts';
 import { loadConfig } from '../proxy/src/config.ts';
 import { createLogger } from '../proxy/src/edge/logging.ts';
 import { generateDevKeyPair } from '../proxy/src/identity/mint-legacy-token.ts';
+import { freePort } from './free-port.ts';
 
 export interface Stack {
   legacy: LegacyStub;
   proxy: Proxy;
   proxyPort: number;
   proxyUrl: string;
+  /** The origin a browser uses: http://localhost:PORT (WebAuthn needs a host name, not an IP). */
+  publicOrigin: string;
   /** The flags file this stack's proxy watches (a temporary copy). */
   flagsFile: string;
   /** Rewrites the flags file in the friendly format: { 'route.x': { rollout, shadow } }. */
@@ -48,9 +51,12 @@ export async function startStack(
       cb();
     },
   });
+  // A known port, so the public origin (WebAuthn origin, OIDC redirect) can name it.
+  const port = await freePort();
   const config = loadConfig({
     LEGACY_URL: legacy.url,
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
     LOG_LEVEL: 'info',
     FLAGS_FILE: flagsFile,
     MINT_PRIVATE_KEY: mint.privateKeyPem,
@@ -60,12 +66,13 @@ export async function startStack(
   });
   // Same logger factory and redaction as production; only the destination differs.
   const proxy = await createProxy(config, createLogger('info', sink));
-  const proxyPort = await proxy.listen(0, '127.0.0.1');
+  const proxyPort = await proxy.listen(port, '127.0.0.1');
   return {
     legacy,
     proxy,
     proxyPort,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    publicOrigin: `http://localhost:${proxyPort}`,
     flagsFile,
     setFlags,
     get logs() {

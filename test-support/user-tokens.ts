@@ -6,7 +6,8 @@ import { generateKeyPair, exportJWK, SignJWT, type JWK, type CryptoKey } from 'j
  */
 export interface UserTokens {
   publicJwk: JWK;
-  tokenFor(userId: string, role?: string): Promise<string>;
+  /** `claims` overrides iss/aud/exp (seconds from now) to forge near-misses. */
+  tokenFor(userId: string, role?: string, claims?: { iss?: string; aud?: string; expInSec?: number }): Promise<string>;
 }
 
 export async function createUserTokens(kid = 'test-users'): Promise<UserTokens> {
@@ -14,17 +15,18 @@ export async function createUserTokens(kid = 'test-users'): Promise<UserTokens> 
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   return {
     publicJwk,
-    tokenFor: (userId, role = 'STUDENT') => sign(privateKey, kid, userId, role),
+    tokenFor: (userId, role = 'STUDENT', claims = {}) => sign(privateKey, kid, userId, role, claims),
   };
 }
 
-function sign(key: CryptoKey, kid: string, sub: string, role: string): Promise<string> {
+function sign(key: CryptoKey, kid: string, sub: string, role: string, claims: { iss?: string; aud?: string; expInSec?: number }): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ name: sub, role })
     .setProtectedHeader({ alg: 'RS256', kid })
-    .setIssuer('https://legacy.education.example')
-    .setAudience('education-platform')
+    .setIssuer(claims.iss ?? 'https://legacy.education.example')
+    .setAudience(claims.aud ?? 'education-platform')
     .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('1h')
+    .setIssuedAt(now - 7200)
+    .setExpirationTime(now + (claims.expInSec ?? 3600))
     .sign(key);
 }
