@@ -35,7 +35,7 @@ const ALL_LEGACY = { 'route.dashboard': {}, 'route.course-detail': {}, 'route.en
  * Flags start with every route on legacy unless `flags` says otherwise.
  */
 export async function startStack(
-  opts: { env?: Record<string, string>; legacy?: LegacyStubOptions; flags?: Parameters<Stack['setFlags']>[0] } = {},
+  opts: { env?: Record<string, string>; legacy?: LegacyStubOptions; flags?: Parameters<Stack['setFlags']>[0]; port?: number } = {},
 ): Promise<Stack> {
   const mint = await generateDevKeyPair('stack-test-key');
   const legacy = await startLegacyStub({ quiet: true, ...opts.legacy, trustedKeys: [mint.publicJwk, ...(opts.legacy?.trustedKeys ?? [])] });
@@ -52,7 +52,7 @@ export async function startStack(
     },
   });
   // A known port, so the public origin (WebAuthn origin, OIDC redirect) can name it.
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const config = loadConfig({
     LEGACY_URL: legacy.url,
     PORT: String(port),
