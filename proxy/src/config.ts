@@ -66,6 +66,9 @@ const schema = z.object({
 
 export type RawConfig = z.output<typeof schema>;
 
+/** Every environment variable the proxy reads (README.md's table and docker-compose.yml are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   port: number;
   host: string;
