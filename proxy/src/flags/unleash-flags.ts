@@ -3,16 +3,9 @@ import type { Logger } from 'pino';
 import { InMemStorageProvider, Unleash, type ClientFeaturesResponse } from 'unleash-client';
 import { decideSide } from './decide.ts';
 import { createChangeLog, describeFlag } from './flag-state.ts';
-import type { Flags } from './types.ts';
+import type { Flags, FlagsConfig } from './types.ts';
 
-export interface UnleashFlagsConfig {
-  url: string;
-  token?: string;
-  appName: string;
-  instanceId?: string;
-  refreshMs: number;
-  startupWaitMs?: number;
-}
+export type UnleashFlagsConfig = Omit<Extract<FlagsConfig, { mode: 'unleash' }>, 'mode'>;
 
 /**
  * Flags from a real Unleash server, polled every refreshMs. When the server goes away,
