@@ -45,9 +45,13 @@ export async function startStack(
   setFlags(opts.flags ?? ALL_LEGACY);
 
   const lines: string[] = [];
+  const parsed: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        lines.push(line);
+        parsed.push(JSON.parse(line) as Record<string, unknown>);
+      }
       cb();
     },
   });
@@ -76,7 +80,7 @@ export async function startStack(
     flagsFile,
     setFlags,
     get logs() {
-      return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      return parsed;
     },
     logText: () => lines.join('\n'),
     async stop() {

@@ -28,6 +28,9 @@ import { createRegistry, loadRouteFiles, type Registry } from './routing/registr
 import { attachMatch, serveMigrated } from './routing/serve-migrated.ts';
 import { createShadowRunner } from './routing/shadow-runner.ts';
 import { createShadowStats, type ShadowStats } from './routing/shadow-stats.ts';
+import { createStatusAccess } from './status/access.ts';
+import { createTrafficAccounting, type TrafficAccounting } from './status/accounting.ts';
+import { createStatusRouter } from './status/status-router.ts';
 import type { Flags } from './flags/index.ts';
 
 export interface Proxy {
@@ -36,6 +39,8 @@ export interface Proxy {
   registry: Registry;
   flags: Flags;
   shadowStats: ShadowStats;
+  /** The status page's traffic counters (flush() writes this instance's to the store now). */
+  traffic: TrafficAccounting;
   /** Listens on the configured host and port (0 = any free port); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cuts what is left. */
@@ -48,7 +53,7 @@ export interface Proxy {
  *      a request carrying our session cookie (or, after the cutoff, a bearer token) passes
  *      the identity gate first; everything else goes straight to the catch-all;
  *   1. edge: correlation id, request log, metrics timer;
- *   2. own endpoints under the reserved prefix (health, metrics, sign-in pages, passkeys, OIDC);
+ *   2. own endpoints under the reserved prefix (health, metrics, migration status, sign-in pages, passkeys, OIDC);
  *   3. identity: session cookie, else legacy JWT, else anonymous — resolved once, lazily;
  *   4. CSRF for cookie-authenticated unsafe methods;
  *   5. migrated routes: the flags decide legacy, shadow or migrated, sticky per user;
@@ -56,7 +61,6 @@ export interface Proxy {
  *   7. errors: problem+json with the correlation id, from one handler.
  */
 export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
-  const metrics = createMetrics();
   const requestLog = createRequestLogger(log);
   const publicOrigin = publicOriginResolver(config.publicUrl, config.trustForwarded);
   const prefix = config.reservedPrefix;
@@ -74,11 +78,25 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   });
   const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log });
   const shadowStats = createShadowStats();
-  shadowStats.onOutcome((route, outcome) => metrics.shadowOutcomes.inc({ route, outcome: outcome.result }));
   const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
 
   const sessionKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'sess' });
   const sessions = createSessions({ keyv: sessionKeyv, secret: sessionSecret(config, log), secure: config.cookieSecure });
+  // Traffic for the status page: counted in memory from the metrics' one finish listener,
+  // flushed to Keyv in the background (counters fail open: throwOnErrors false).
+  const statusKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'status', throwOnErrors: false });
+  const traffic = createTrafficAccounting({
+    keyv: statusKeyv,
+    storage: config.redisUrl ? 'redis' : 'memory',
+    flushMs: config.status.flushMs,
+    carriesSessionCookie: sessions.carriesCookie,
+    log,
+  });
+  const metrics = createMetrics({ onFinished: traffic.record });
+  shadowStats.onOutcome((route, outcome) => {
+    metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
+    traffic.recordShadow(route, outcome);
+  });
   const cutoff = createCutoff(config.authCutoff);
   const minter = createLegacyTokenMinter({
     privateKeyPem: config.mint.privateKeyPem,
@@ -116,6 +134,22 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   own.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  own.use(
+    createStatusRouter({
+      access: createStatusAccess({ sessions, refusals, staffRoles: config.status.staffRoles, staffUsers: config.status.staffUsers, token: config.status.token }),
+      traffic,
+      sources: {
+        registry,
+        flags,
+        traffic,
+        probe,
+        circuits: () => legacy.health(),
+        noisyPaths: (routeId) => shadowStats.snapshot(routeId).noisyPaths,
+        cutoff,
+      },
+      prefix,
+    }),
+  );
   // The key the legacy API trusts for tokens the proxy mints for cookie sessions.
   own.get('/.well-known/jwks.json', async (_req, res) => {
     res.json({ keys: [await minter.publicJwk()] });
@@ -148,7 +182,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const correlationId = assignCorrelationId(req, res);
-    setState(req, { correlationId, startedAt: process.hrtime.bigint(), servedBy: 'legacy', route: 'catch-all' });
+    setState(req, { correlationId, startedAt: process.hrtime.bigint(), servedBy: 'legacy', route: 'catch-all', arrivedWith: traffic.arrivedWith(req) });
     requestLog(req, res);
     metrics.observe(req, res);
     const url = req.url!;
@@ -202,6 +236,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     registry,
     flags,
     shadowStats,
+    traffic,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -218,7 +253,8 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       await closed;
       clearTimeout(timer);
       catchAll.close();
-      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
+      await traffic.close();
+      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
     },
   };
 }

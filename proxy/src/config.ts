@@ -62,9 +62,23 @@ const schema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).default('strangler-proxy'),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_LINK_CLAIM: z.string().min(1).default('legacy_user_id'),
+  OIDC_ROLES_CLAIM: z.string().regex(/^[A-Za-z0-9_.:/-]{1,100}$/, 'must be a claim name, e.g. roles').default('roles'),
+
+  // The migration status page and API, for staff
+  STATUS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it travels in an Authorization header)')
+    .optional(),
+  STATUS_STAFF_ROLES: z.string().default('ADMIN,staff'),
+  STATUS_STAFF_USERS: z.string().optional(),
+  STATUS_FLUSH_MS: z.coerce.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (one minute)').default(5_000),
 });
 
 export type RawConfig = z.output<typeof schema>;
+
+/** Never echoed in an error: the message goes to stderr and from there into log collectors. */
+const SECRETS: ReadonlySet<string> = new Set(['STATUS_TOKEN', 'SESSION_SECRET', 'OIDC_CLIENT_SECRET', 'MINT_PRIVATE_KEY', 'UNLEASH_TOKEN', 'REDIS_URL']);
 
 /** Every environment variable the proxy reads (README.md's table and docker-compose.yml are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -103,7 +117,17 @@ export interface Config {
     rpId: string;
     rpName: string;
     rateLimitPerMinute: number;
-    oidc: { issuer: string; clientId: string; clientSecret: string; linkClaim: string; allowInsecure: boolean } | undefined;
+    oidc: { issuer: string; clientId: string; clientSecret: string; linkClaim: string; rolesClaim: string; allowInsecure: boolean } | undefined;
+  };
+  status: {
+    /** `Authorization: Bearer <token>` opens the status API for scripts; undefined: no token access. */
+    token: string | undefined;
+    /** Session roles (legacy or the identity provider's) that make a person staff. */
+    staffRoles: string[];
+    /** Legacy user ids or usernames that are staff whatever their roles. */
+    staffUsers: string[];
+    /** How often each instance writes its traffic counters to the store. */
+    flushMs: number;
   };
 }
 
@@ -122,7 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '?');
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+        const shown = SECRETS.has(name) && env[name] ? '(hidden)' : JSON.stringify(env[name] ?? '');
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
@@ -157,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mint: { privateKeyPem: c.MINT_PRIVATE_KEY?.replace(/\\n/g, '\n'), kid: c.MINT_KEY_ID, lifetimeSec: c.MINT_TOKEN_LIFETIME_S },
     allowedOrigins: parseOrigins(c.ALLOWED_ORIGINS),
     auth: authConfig(c),
+    status: {
+      token: c.STATUS_TOKEN,
+      staffRoles: parseList(c.STATUS_STAFF_ROLES),
+      staffUsers: parseList(c.STATUS_STAFF_USERS),
+      flushMs: c.STATUS_FLUSH_MS,
+    },
   };
 }
 
@@ -174,7 +205,7 @@ function authConfig(c: RawConfig): Config['auth'] {
     if (issuer.protocol === 'http:' && !loopback) {
       throw new ConfigError([`OIDC_ISSUER=${JSON.stringify(c.OIDC_ISSUER)}: must be https (plain http is allowed for a loopback development provider only)`]);
     }
-    oidc = { issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, clientSecret: c.OIDC_CLIENT_SECRET, linkClaim: c.OIDC_LINK_CLAIM, allowInsecure: issuer.protocol === 'http:' };
+    oidc = { issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, clientSecret: c.OIDC_CLIENT_SECRET, linkClaim: c.OIDC_LINK_CLAIM, rolesClaim: c.OIDC_ROLES_CLAIM, allowInsecure: issuer.protocol === 'http:' };
   }
   return { publicOrigin, rpId, rpName: c.RP_NAME, rateLimitPerMinute: c.AUTH_RATE_LIMIT_PER_MIN, oidc };
 }
@@ -188,6 +219,13 @@ function isLocalHttp(publicUrl: string | undefined): boolean {
   if (!publicUrl) return true;
   const u = new URL(publicUrl);
   return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+}
+
+function parseList(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function parseOrigins(list: string | undefined): string[] {

@@ -100,6 +100,17 @@ describe('the dev identity provider', () => {
     expect(claims).not.toHaveProperty('legacy_user_id');
   });
 
+  it('releases the organisation roles claim for staff (kari) and none for the others', async () => {
+    const meta = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(meta['claims_supported']).toContain('roles');
+    const verifier = randomBytes(32).toString('base64url');
+    const kari = await userinfo((await exchange(await codeFor('kari', 'password', verifier), verifier)).body['access_token']!);
+    expect(kari['roles']).toEqual(['staff']);
+    const other = randomBytes(32).toString('base64url');
+    const ola = await userinfo((await exchange(await codeFor('ola', 'password', other), other)).body['access_token']!);
+    expect(ola).not.toHaveProperty('roles');
+  });
+
   it('refuses a wrong password on the form, and a code exchanged with the wrong verifier', async () => {
     const b = createTestBrowser();
     const login = await b.go(authorizeUrl('v'.repeat(43)), isCallback);

@@ -22,7 +22,8 @@ export interface TokenLifetimes {
 /**
  * oidc-provider's configuration for the dev stand-in of the organisation's identity provider:
  * authorization code with PKCE (S256, required for every client), refresh tokens (rotated on
- * every use), RP-initiated logout, `openid profile email` and the vouched `legacy_user_id`.
+ * every use), RP-initiated logout, `openid profile email`, the vouched `legacy_user_id` and the
+ * person's organisation `roles`.
  */
 export function providerConfiguration(directory: Directory, clients: readonly IdpClient[], ttl: TokenLifetimes): Configuration {
   return {
@@ -48,13 +49,14 @@ export function providerConfiguration(directory: Directory, clients: readonly Id
           email: user.email,
           email_verified: true,
           ...(user.legacyUserId !== undefined ? { legacy_user_id: user.legacyUserId } : {}),
+          ...(user.roles?.length ? { roles: [...user.roles] } : {}),
         }),
       };
     },
     // The organisation vouches for the legacy id as part of the profile it releases.
     claims: {
       openid: ['sub'],
-      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'legacy_user_id'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'legacy_user_id', 'roles'],
       email: ['email', 'email_verified'],
     },
     scopes: ['openid', 'offline_access', 'profile', 'email'],

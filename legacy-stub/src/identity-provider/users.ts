@@ -12,7 +12,12 @@ export interface IdpUser {
   legacyUserId?: string;
   /** Default: derived from the username (stable across restarts, never the legacy id). */
   sub?: string;
+  /** The organisation's roles for the person, released as the `roles` claim (absent when none). */
+  roles?: string[];
 }
+
+/** Who is staff at the organisation in the dev world: kari runs the platform (she is ADMIN in the legacy API too). */
+const ORGANISATION_ROLES: Readonly<Record<string, string[]>> = { kari: ['staff'] };
 
 /**
  * The organisation's subject identifier: stable per user and across restarts (links stored in
@@ -32,6 +37,7 @@ export function seedIdpUsers(): IdpUser[] {
     familyName: u.lastName,
     email: u.email,
     legacyUserId: u.id,
+    ...(ORGANISATION_ROLES[u.username] ? { roles: [...ORGANISATION_ROLES[u.username]!] } : {}),
   }));
 }
 

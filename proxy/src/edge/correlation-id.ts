@@ -7,6 +7,11 @@ export const CORRELATION_HEADER = 'x-correlation-id';
 // characters, bounded length. Anything else is replaced, never reflected.
 const WELL_FORMED = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$/;
 
+/** Could this be an id the edge accepted or generated? (Anything else never was one.) */
+export function isWellFormedCorrelationId(value: string): boolean {
+  return WELL_FORMED.test(value);
+}
+
 /**
  * Takes the caller's X-Correlation-Id when well formed, else generates one; sets it on
  * the request (so the legacy API receives it) and echoes it on the response.

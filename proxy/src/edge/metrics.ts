@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry, Histogram, Counter, collectDefaultMetrics } from 'prom-client';
-import { stateOf } from './request-state.ts';
+import { stateOf, type RequestState } from './request-state.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -9,7 +9,11 @@ export interface Metrics {
   shadowOutcomes: Counter<'route' | 'outcome'>;
 }
 
-export function createMetrics(): Metrics {
+/** Called from the same listener, once per request: the status page's traffic accounting. Must not throw or do I/O. */
+export type FinishedListener = (req: IncomingMessage, state: RequestState, status: number, seconds: number) => void;
+
+export function createMetrics(opts: { onFinished?: FinishedListener } = {}): Metrics {
+  const onFinished = opts.onFinished;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -41,6 +45,13 @@ export function createMetrics(): Metrics {
           { route: state.route, served_by: state.servedBy, method: req.method ?? 'GET', status_class: `${Math.floor(status / 100)}xx` },
           seconds,
         );
+        if (onFinished) {
+          try {
+            onFinished(req, state, status, seconds);
+          } catch {
+            // Accounting is best effort: a fault there must never reach the response or the process.
+          }
+        }
       };
       res.on('finish', done);
       res.on('close', done);

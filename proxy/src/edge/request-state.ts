@@ -12,6 +12,11 @@ export interface RequestState {
   route: string;
   /** For migrated routes: what the flags decided (`legacy`, `shadow`, `migrated`). */
   decision?: 'legacy' | 'shadow' | 'migrated';
+  /**
+   * The credentials the request arrived with, read from the raw headers on arrival (the
+   * pipeline later swaps our cookie for a minted bearer): the status page's dual-auth shares.
+   */
+  arrivedWith?: 'session' | 'legacyJwt' | 'other';
 }
 
 const STATE = Symbol('strangler.requestState');

@@ -61,6 +61,21 @@ export async function decideAccount(args: DecideAccountArgs): Promise<AccountDec
   return { ok: false, refusal: 'unlinked' };
 }
 
+const MAX_ROLES = 50;
+const MAX_ROLE_LENGTH = 100;
+
+/**
+ * The roles the provider lists for the person in `claim` (an array of strings, or one string),
+ * bounded. They are the organisation's roles, not the legacy account's: kept apart from `roles`.
+ */
+export function providerRoles(claims: Record<string, unknown>, claim: string | null): string[] {
+  if (!claim) return [];
+  const value = claims[claim];
+  const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+  const roles = list.filter((r): r is string => typeof r === 'string' && r.trim() !== '' && r.length <= MAX_ROLE_LENGTH);
+  return [...new Set(roles)].slice(0, MAX_ROLES);
+}
+
 function vouchedUserId(claims: Record<string, unknown>, linkClaim: string | undefined): string | undefined {
   if (!linkClaim) return undefined;
   const value = stringClaim(claims, linkClaim);

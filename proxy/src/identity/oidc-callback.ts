@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import * as oidc from 'openid-client';
-import { decideAccount } from './oidc-account.ts';
+import { decideAccount, providerRoles } from './oidc-account.ts';
 import type { OidcContext } from './oidc-deps.ts';
 import { classifyProviderError } from './oidc-errors.ts';
 import { sendOutcome } from './oidc-pages.ts';
@@ -76,10 +76,12 @@ export function callback(ctx: OidcContext): RequestHandler {
     }
 
     const { user } = decision;
+    const roles = providerRoles({ ...userinfo, ...idClaims }, deps.rolesClaim === undefined ? 'roles' : deps.rolesClaim);
     await deps.sessions.establish(req, {
       userId: user.userId,
       ...(user.username !== undefined ? { username: user.username } : {}),
       roles: user.roles,
+      ...(roles.length > 0 ? { providerRoles: roles } : {}),
       authMethod: 'oidc',
       oidc: { issuer, sub, ...(tokens.id_token !== undefined ? { idTokenHint: tokens.id_token } : {}) },
       createdAt: ctx.now(),

@@ -20,6 +20,8 @@ export interface OidcDeps {
   allowInsecure: boolean;
   /** A claim the provider vouches for that names the legacy user, e.g. 'legacy_user_id'. */
   linkClaim?: string;
+  /** A claim listing the person's roles at the organisation (kept as the session's providerRoles). Default 'roles'; null: none read. */
+  rolesClaim?: string | null;
   /** Default 'openid profile email offline_access'. */
   scope?: string;
   /** The bound storage factory (createKeyv): memory or Redis, shared by all instances. */

@@ -75,6 +75,22 @@ describe('organisation sign-in (OIDC) against the real dev provider', () => {
     await rememberTokens(cookie);
   });
 
+  it("keeps the provider's roles claim apart from the legacy roles: the session has them, the caller does not", async () => {
+    const b = createTestBrowser();
+    expect((await b.fetch(await toCallback(b, 'kari'))).status).toBe(303);
+    const cookie = sessionCookie(b)!;
+    const user = (await env.sessions.store.read(sidOf(cookie)))!.user!;
+    expect(user.providerRoles).toEqual(['staff']);
+    // The caller is what the pipeline and the minted legacy token see: the legacy account's roles only.
+    expect(await env.whoami(cookie)).toMatchObject({ kind: 'session', caller: { userId: 'u-kari', roles: [] } });
+    await rememberTokens(cookie);
+
+    const other = createTestBrowser();
+    await other.fetch(await toCallback(other, 'nina'));
+    expect((await env.sessions.store.read(sidOf(sessionCookie(other)!)))!.user!.providerRoles).toBeUndefined();
+    await rememberTokens(sessionCookie(other)!);
+  });
+
   it('keeps the tokens on the server: the browser never receives the access or refresh token', async () => {
     const b = createTestBrowser();
     await b.fetch(await toCallback(b, 'ola'));

@@ -8,6 +8,12 @@ export type SessionUser = Caller & {
   /** The passkey that signed in: its deletion revokes the sessions it created. */
   credentialId?: string;
   oidc?: { issuer: string; sub: string; idTokenHint?: string };
+  /**
+   * Roles the identity provider asserted at sign-in (OIDC_ROLES_CLAIM), e.g. `staff`. Only the
+   * proxy's own pages read them (the status page); they are kept apart from `roles`, which come
+   * from the legacy account and go into the tokens minted for the legacy API.
+   */
+  providerRoles?: string[];
 };
 
 declare module 'express-session' {

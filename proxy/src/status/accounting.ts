@@ -1,0 +1,163 @@
+import type { IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Keyv } from 'keyv';
+import type { Logger } from 'pino';
+import type { RequestState } from '../edge/request-state.ts';
+import type { ShadowOutcome } from '../routing/shadow-stats.ts';
+import { endpointKey } from './path-template.ts';
+import { createRecentRing, type RecentRequest } from './recent-requests.ts';
+import type { AuthKind, Side } from './traffic-buckets.ts';
+import { createTrafficRecorder } from './traffic-recorder.ts';
+import { createTrafficStore, type MismatchDoc, type MismatchNote, type TrafficView } from './traffic-store.ts';
+
+export type { TrafficView, MismatchNote } from './traffic-store.ts';
+export type { RecentRequest } from './recent-requests.ts';
+
+/**
+ * Traffic accounting for the status page. `record` runs in the one finish listener of every
+ * request and touches memory only; a background flush (every `flushMs`, and at close) writes
+ * this instance's counters to Keyv, where readers add up all instances. Counters fail open:
+ * a store that is away costs the page its numbers, never a request.
+ */
+export interface TrafficAccounting {
+  readonly instanceId: string;
+  readonly storage: 'memory' | 'redis';
+  readonly flushMs: number;
+  readonly startedAt: number;
+  /** On arrival, before the pipeline changes any header: which credentials came (for RequestState.arrivedWith). */
+  arrivedWith(req: IncomingMessage): AuthKind;
+  record(req: IncomingMessage, state: RequestState, status: number, seconds: number): void;
+  /** Shadow comparisons, as the shadow stats report them (after the response, off the request path). */
+  recordShadow(routeId: string, outcome: ShadowOutcome): void;
+  /** Writes what changed since the last flush; resolves when the store has it (or failed). */
+  flush(): Promise<void>;
+  /** Every instance's counters, added up; flush first for this instance's latest. */
+  view(): Promise<TrafficView>;
+  /** This instance's memory first, then the shared store (requests flushed within the last hour). */
+  lookup(correlationId: string): Promise<RecentRequest | null>;
+  /** Stops the timer and flushes one last time (the store itself is closed by its owner). */
+  close(): Promise<void>;
+}
+
+export interface TrafficAccountingOptions {
+  /** From createKeyv({ namespace: 'status', throwOnErrors: false }). */
+  keyv: Keyv;
+  storage: 'memory' | 'redis';
+  flushMs: number;
+  /** Cheap: does the Cookie header carry our session cookie? (sessions.carriesCookie) */
+  carriesSessionCookie(req: IncomingMessage): boolean;
+  log: Logger;
+  now?: () => number;
+  /** Recent requests kept in memory (default 10 000). */
+  recentCapacity?: number;
+  /** How long flushed recent requests stay findable from any instance (default 1 h). */
+  recentTtlMs?: number;
+}
+
+const BEARER = /^\s*bearer\s/i;
+const MISMATCHES_KEPT = 10;
+const PATHS_PER_MISMATCH = 10;
+
+export function createTrafficAccounting(opts: TrafficAccountingOptions): TrafficAccounting {
+  const now = opts.now ?? Date.now;
+  const instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const startedAt = now();
+  const recorder = createTrafficRecorder();
+  const ring = createRecentRing(opts.recentCapacity ?? 10_000, instanceId);
+  const store = createTrafficStore(opts.keyv, opts.recentTtlMs ?? 3_600_000);
+  const mismatches: MismatchDoc = {};
+  let mismatchesChanged = false;
+  let recentMark = 0;
+  let lastFlushAt = startedAt;
+  let lastWarnAt = 0;
+  let queue: Promise<void> = Promise.resolve();
+
+  function authKind(req: IncomingMessage): AuthKind {
+    if (opts.carriesSessionCookie(req)) return 'session';
+    const authorization = req.headers.authorization;
+    return authorization !== undefined && BEARER.test(authorization) ? 'legacyJwt' : 'other';
+  }
+
+  async function writeOnce(forceIndex: boolean): Promise<void> {
+    const at = now();
+    const writes = recorder.pending(at);
+    const { entries, mark } = ring.since(recentMark);
+    const mm = mismatchesChanged ? structuredClone(mismatches) : null;
+    mismatchesChanged = false;
+    const ok = await store.write(instanceId, { startedAt, lastFlushAt: at }, writes, mm, entries, forceIndex);
+    if (ok) {
+      for (const w of writes) w.done();
+      recentMark = mark;
+      lastFlushAt = at;
+      return;
+    }
+    if (mm) mismatchesChanged = true;
+    if (at - lastWarnAt > 60_000) {
+      lastWarnAt = at;
+      opts.log.warn({ component: 'status', storage: opts.storage }, 'could not write the traffic counters; the status page lags until the store is back');
+    }
+  }
+
+  function flush(forceIndex = false): Promise<void> {
+    queue = queue.then(() => writeOnce(forceIndex)).catch(() => undefined);
+    return queue;
+  }
+
+  const timer = setInterval(() => void flush(), opts.flushMs);
+  timer.unref();
+
+  return {
+    instanceId,
+    storage: opts.storage,
+    flushMs: opts.flushMs,
+    startedAt,
+    arrivedWith: authKind,
+    record(req, state, status, seconds) {
+      const at = now();
+      const ms = seconds * 1000;
+      const side: Side | 'own' =
+        state.servedBy === 'own'
+          ? 'own'
+          : state.servedBy === 'migrated'
+            ? 'migrated'
+            : state.decision === 'legacy' || state.decision === 'shadow'
+              ? state.decision
+              : state.route === 'catch-all'
+                ? 'legacy'
+                : 'refused';
+      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      const q = url.indexOf('?');
+      ring.push(state.correlationId, at, req.method ?? 'GET', q === -1 ? url : url.slice(0, q), state.route, state.servedBy, side, status, ms);
+      if (side === 'own') return;
+      recorder.request(state.route, side, status, ms, at);
+      recorder.auth(state.arrivedWith ?? authKind(req), at);
+      if (state.route === 'catch-all') recorder.catchAll(endpointKey(req.method, url), at);
+    },
+    recordShadow(routeId, outcome) {
+      const at = now();
+      recorder.shadow(routeId, outcome.result, at);
+      if (outcome.result !== 'mismatch') return;
+      const list = (mismatches[routeId] ??= []);
+      const note: MismatchNote = {
+        at: new Date(at).toISOString(),
+        correlationId: outcome.correlationId,
+        paths: [...new Set(outcome.differences.map((d) => d.path))].slice(0, PATHS_PER_MISMATCH),
+        differenceCount: outcome.differences.length,
+      };
+      list.unshift(note);
+      list.length = Math.min(list.length, MISMATCHES_KEPT);
+      mismatchesChanged = true;
+    },
+    flush: () => flush(),
+    async view() {
+      return store.read(instanceId, { startedAt, lastFlushAt }, now());
+    },
+    async lookup(correlationId) {
+      return ring.find(correlationId) ?? (await store.findRequest(correlationId));
+    },
+    async close() {
+      clearInterval(timer);
+      await flush(true);
+    },
+  };
+}

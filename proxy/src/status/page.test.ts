@@ -1,0 +1,108 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Keyv } from 'keyv';
+import pino from 'pino';
+import { createCutoff } from '../identity/cutoff.ts';
+import { createRegistry } from '../routing/registry.ts';
+import { defineRoute, type MigratedRoute } from '../routing/route.ts';
+import { createTrafficAccounting } from './accounting.ts';
+import { renderStatusPage } from './page.ts';
+import { parsePageQuery } from './page-sort.ts';
+import { STATUS_CSS_HASH } from './page-style.ts';
+import { buildStatusSnapshot, type StatusSnapshot } from './snapshot.ts';
+
+const route = (o: Partial<MigratedRoute>) =>
+  defineRoute({ id: 'x', method: 'GET', path: '/api/x', flag: 'route.x', owner: 'Team', targetDate: '2027-01-01', handle: async () => ({ body: {} }), ...o });
+
+let snapshot: StatusSnapshot;
+beforeAll(async () => {
+  const registry = createRegistry(
+    [
+      route({ id: 'alpha', path: '/api/alpha', flag: 'route.alpha', owner: 'Zeta team', targetDate: '2027-03-01', notes: '<script>alert("x")</script>' }),
+      route({ id: 'beta', path: '/api/beta', flag: 'route.beta', owner: 'Alpha team', targetDate: '2027-01-01' }),
+      route({ id: 'gamma', path: '/api/gamma', flag: 'route.gamma', owner: 'Mid team', targetDate: '2027-02-01' }),
+    ],
+    '/_proxy',
+  );
+  const flags: Record<string, { rollout: number; shadow: boolean }> = { 'route.alpha': { rollout: 0, shadow: false }, 'route.beta': { rollout: 35, shadow: true }, 'route.gamma': { rollout: 100, shadow: false } };
+  const traffic = createTrafficAccounting({ keyv: new Keyv(), storage: 'memory', flushMs: 60_000, carriesSessionCookie: () => false, log: pino({ level: 'silent' }) });
+  const send = (url: string, route: string) =>
+    traffic.record({ method: 'GET', url, headers: {} } as unknown as IncomingMessage, { correlationId: 'c', startedAt: 0n, servedBy: route === 'catch-all' ? 'legacy' : 'migrated', route, ...(route === 'catch-all' ? {} : { decision: 'migrated' }) }, 200, 0.02);
+  for (let i = 0; i < 3; i++) send('/api/gamma', 'gamma');
+  send('/api/beta', 'beta');
+  send('/api/sessions/<b>s-1</b>', 'catch-all');
+  send('/api/home', 'catch-all');
+  send('/api/home', 'catch-all');
+  await traffic.flush();
+  snapshot = await buildStatusSnapshot({
+    registry,
+    flags: { source: 'file', state: (name) => ({ name, exists: true, enabled: true, lastChangedAt: null, ...flags[name]! }) },
+    traffic,
+    probe: { check: async () => ({ reachable: false, latencyMs: null, checkedAt: new Date().toISOString(), error: 'TimeoutError' }) },
+    circuits: () => [],
+    noisyPaths: () => [],
+    cutoff: createCutoff(undefined),
+  });
+});
+
+const page = (query: Record<string, string> = {}, lookup?: Parameters<typeof renderStatusPage>[2]) => renderStatusPage(snapshot, parsePageQuery(query), lookup, '/_proxy/status');
+const rowOrder = (html: string) => [...html.matchAll(/<tr id="row-(\w+)">/g)].map((m) => m[1]);
+
+describe('the status page', () => {
+  it('shows every route with its state in words, and where the counters live', () => {
+    const html = page();
+    expect(rowOrder(html)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(html).toContain('<span class="state state-proxied">proxied</span>');
+    expect(html).toContain('<span class="state state-canary">canary 35% + shadow</span>');
+    expect(html).toContain('<span class="state state-migrated">migrated</span>');
+    expect(html).toContain('in memory on this instance only');
+    expect(html).toContain('Not reachable (TimeoutError)');
+  });
+
+  it('escapes everything that comes from declarations and requests', () => {
+    const html = page({ correlationId: '"><script>x</script>' }, { id: '"><script>x</script>', invalid: true });
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).toContain('/api/sessions/&lt;b&gt;s-1&lt;/b&gt;');
+    expect(html).toContain('is not a correlation id');
+  });
+
+  it('sorts by any column through links, without script, and marks the sorted column for assistive technology', () => {
+    expect(rowOrder(page({ sort: 'owner', dir: 'asc' }))).toEqual(['beta', 'gamma', 'alpha']);
+    expect(rowOrder(page({ sort: 'target', dir: 'desc' }))).toEqual(['alpha', 'gamma', 'beta']);
+    expect(rowOrder(page({ sort: 'new', dir: 'desc' }))).toEqual(['gamma', 'beta', 'alpha']);
+    expect(rowOrder(page({ sort: 'state', dir: 'desc' }))).toEqual(['gamma', 'beta', 'alpha']);
+    const html = page({ sort: 'owner', dir: 'asc' });
+    expect(html).toContain('<th scope="col" aria-sort="ascending"><a href="?sort=owner&amp;dir=desc">Owner</a></th>');
+    expect(html).toContain('<a href="?sort=target&amp;dir=asc">Target date</a>');
+    // The unmigrated table sorts on its own parameters, keeping the routes' order.
+    expect(html).toContain('<a href="?sort=owner&amp;dir=asc&amp;usort=endpoint&amp;udir=desc">Legacy endpoint</a>');
+    const byEndpoint = page({ usort: 'endpoint', udir: 'asc' });
+    expect(byEndpoint.indexOf('GET /api/home')).toBeLessThan(byEndpoint.indexOf('GET /api/sessions/'));
+    const byCount = page();
+    expect(byCount.indexOf('GET /api/home</code></th><td class="num">2')).toBeGreaterThan(0);
+    // Nonsense parameters fall back to the defaults.
+    expect(rowOrder(page({ sort: 'constructor', dir: 'sideways' }))).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('uses accessible table markup and carries a print stylesheet allowed by its hash', () => {
+    const html = page();
+    expect(html).toContain('<caption>Migrated routes and their traffic in the last hour.');
+    expect(html).toMatch(/<th scope="row"><a href="#route-alpha">alpha<\/a>/);
+    expect(html).toContain('@media print');
+    expect(html).not.toMatch(/<script|\son[a-z]+=/i);
+    const css = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    expect(`'sha256-${createHash('sha256').update(css).digest('base64')}'`).toBe(STATUS_CSS_HASH);
+  });
+
+  it('answers the correlation-id form', () => {
+    const found = page({ correlationId: 'abc-1' }, {
+      id: 'abc-1',
+      found: { correlationId: 'abc-1', at: new Date().toISOString(), method: 'GET', path: '/api/gamma', route: 'gamma', servedBy: 'migrated', side: 'migrated', status: 502, durationMs: 1234.5, instance: 'i-1' },
+    });
+    expect(found).toMatch(/<dt>Served by<\/dt><dd>the new route<\/dd>[\s\S]*<dt>Route<\/dt><dd>gamma<\/dd>[\s\S]*<dt>Status<\/dt><dd>502<\/dd>[\s\S]*<dt>Duration<\/dt><dd>1.2 s<\/dd>/);
+    expect(found).toContain('value="abc-1"');
+    expect(page({ correlationId: 'nope' }, { id: 'nope', found: null })).toContain('No request with correlation id <code>nope</code>');
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * "Which backend served this request?": the last N requests of this instance, by correlation
+ * id, in a ring of reused slots (no allocation per request once it is full). The flush copies
+ * new entries to the shared store so any instance can answer for a while.
+ */
+
+export interface RecentRequest {
+  correlationId: string;
+  /** ISO time the response finished. */
+  at: string;
+  method: string;
+  /** The path the client asked for, without the query. */
+  path: string;
+  /** A migrated route's id, `catch-all`, or `own` (the proxy's own endpoints). */
+  route: string;
+  servedBy: 'legacy' | 'migrated' | 'own';
+  /** `legacy`, `shadow`, `migrated`, `refused` (the proxy answered before the flags decided) or `own`. */
+  side: string;
+  status: number;
+  durationMs: number;
+  /** The proxy instance that served it. */
+  instance: string;
+}
+
+interface Slot {
+  correlationId: string;
+  at: number;
+  method: string;
+  path: string;
+  route: string;
+  servedBy: RecentRequest['servedBy'];
+  side: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface RecentRing {
+  push(correlationId: string, at: number, method: string, path: string, route: string, servedBy: RecentRequest['servedBy'], side: string, status: number, durationMs: number): void;
+  /** The newest request with this id, if still in the ring. */
+  find(correlationId: string): RecentRequest | null;
+  /** Requests pushed after `mark` (at most the ring's size) and the mark to pass next time. */
+  since(mark: number): { entries: RecentRequest[]; mark: number };
+}
+
+const MAX_PATH = 256;
+
+export function createRecentRing(capacity: number, instance: string): RecentRing {
+  const slots: Slot[] = [];
+  let written = 0;
+
+  const view = (s: Slot): RecentRequest => ({
+    correlationId: s.correlationId,
+    at: new Date(s.at).toISOString(),
+    method: s.method,
+    path: s.path,
+    route: s.route,
+    servedBy: s.servedBy,
+    side: s.side,
+    status: s.status,
+    durationMs: Math.round(s.durationMs * 10) / 10,
+    instance,
+  });
+
+  return {
+    push(correlationId, at, method, path, route, servedBy, side, status, durationMs) {
+      const i = written % capacity;
+      const slot = slots[i];
+      const p = path.length > MAX_PATH ? path.slice(0, MAX_PATH) : path;
+      if (slot) {
+        slot.correlationId = correlationId;
+        slot.at = at;
+        slot.method = method;
+        slot.path = p;
+        slot.route = route;
+        slot.servedBy = servedBy;
+        slot.side = side;
+        slot.status = status;
+        slot.durationMs = durationMs;
+      } else slots[i] = { correlationId, at, method, path: p, route, servedBy, side, status, durationMs };
+      written++;
+    },
+    find(correlationId) {
+      for (let k = written - 1; k >= 0 && k >= written - capacity; k--) {
+        const slot = slots[k % capacity]!;
+        if (slot.correlationId === correlationId) return view(slot);
+      }
+      return null;
+    },
+    since(mark) {
+      const from = Math.max(mark, written - capacity);
+      const entries: RecentRequest[] = [];
+      for (let k = from; k < written; k++) entries.push(view(slots[k % capacity]!));
+      return { entries, mark: written };
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import type { RouteState } from './route-state.ts';
+import type { RecentRequest } from './recent-requests.ts';
+
+export type { RouteState, StateWord } from './route-state.ts';
+export type { RecentRequest } from './recent-requests.ts';
+export { buildStatusSnapshot, type StatusSources } from './build-snapshot.ts';
+
+/**
+ * The status snapshot: what `GET ${prefix}/status/api` answers, the HTML page shows and
+ * `npm run status` prints. Plain JSON. Conventions: times are ISO 8601 strings (UTC); rates
+ * and shares are fractions 0..1 (null when there is nothing to divide by); latencies are
+ * milliseconds. `version` changes when a field changes meaning or goes away.
+ */
+export interface StatusSnapshot {
+  version: 1;
+  generatedAt: string;
+  /** The instance that answered. */
+  instance: string;
+  counters: CountersInfo;
+  windows: Record<TrafficWindow, WindowInfo>;
+  flags: { source: 'file' | 'unleash' };
+  routes: RouteStatus[];
+  legacy: LegacyApiStatus;
+}
+
+/** `hour`: the last 60 minute buckets; `day`: the last 24 hour buckets; `week`: the last 168. Each includes the current, partial bucket. */
+export type TrafficWindow = 'hour' | 'day' | 'week';
+export const TRAFFIC_WINDOWS: readonly TrafficWindow[] = ['hour', 'day', 'week'];
+
+export interface WindowInfo {
+  from: string;
+  to: string;
+  /** `last hour`, `last 24 hours`, `last 7 days`. */
+  label: string;
+}
+
+export interface CountersInfo {
+  /** `memory`: this instance only, lost at restart. `redis`: shared, summed across instances. */
+  storage: 'memory' | 'redis';
+  /** In words, for the page: "in Redis, summed across 2 instances". */
+  description: string;
+  /** Every instance whose counters are included (dead ones too, while their counters last). */
+  instances: Array<{ id: string; startedAt: string; lastFlushAt: string; self: boolean }>;
+  /** When counting began (the earliest instance start still on record). */
+  since: string;
+  flushIntervalMs: number;
+}
+
+export interface RouteStatus {
+  id: string;
+  method: string;
+  path: string;
+  /** `GET /api/home`: the legacy endpoint the route replaces (may be the same address). */
+  replaces: string | null;
+  flag: string;
+  owner: string;
+  targetDate: string;
+  migratedDate: string | null;
+  notes: string | null;
+  state: RouteState;
+  traffic: Record<TrafficWindow, RouteTraffic>;
+  parity: RouteParity;
+  /** One plain-language line for support staff. */
+  summary: string;
+}
+
+export interface SideTraffic {
+  requests: number;
+  errors5xx: number;
+  /** errors5xx / requests. */
+  errorRate: number | null;
+  /**
+   * 95th percentile of the time to the response's end, as the upper bound of its histogram
+   * bucket (at most ~19% above the true value). Null without requests; 88000 means 88 s or more.
+   */
+  p95Ms: number | null;
+}
+
+export interface RouteTraffic {
+  /** The flags sent the request to the legacy API. */
+  legacy: SideTraffic;
+  /** The legacy API answered and the migrated route ran beside it. */
+  shadow: SideTraffic;
+  /** The migrated route answered. */
+  migrated: SideTraffic;
+  /** legacy + shadow: every request the legacy API answered (what the new route is compared with). */
+  answeredByLegacy: SideTraffic;
+  /** Requests the proxy refused before the flags decided (sign-in needed, CSRF, after the cutoff). */
+  refused: number;
+}
+
+export interface ParityWindow {
+  /** match + mismatch. */
+  compared: number;
+  match: number;
+  mismatch: number;
+  /** The comparison could not be made (the migrated route failed, a body was not JSON...). */
+  errors: number;
+  /** Not compared (over the concurrency cap, body too large...). */
+  skipped: number;
+  /** match / compared. */
+  matchRate: number | null;
+}
+
+export interface RouteParity {
+  windows: Record<TrafficWindow, ParityWindow>;
+  /** Newest first, across instances (at most 10). */
+  recentMismatches: Array<{ at: string; correlationId: string; paths: string[]; differenceCount: number }>;
+  /** Field paths learned to differ between two legacy answers (not counted as mismatches); this instance's model. */
+  noisyPaths: string[];
+}
+
+export interface LegacyApiStatus {
+  health: LegacyHealth;
+  /** What the catch-all forwarded (every request no migrated route claimed). */
+  catchAll: Record<TrafficWindow, SideTraffic>;
+  unmigrated: UnmigratedTraffic;
+  authWindow: AuthWindow;
+}
+
+export interface LegacyHealth {
+  reachable: boolean;
+  latencyMs: number | null;
+  checkedAt: string;
+  error: string | null;
+  /** Circuit breakers of the legacy client, per `route:endpoint` called so far, on the answering instance. */
+  circuits: Array<{ key: string; state: 'closed' | 'open' | 'half-open' }>;
+  openCircuits: number;
+  summary: string;
+}
+
+export interface UnmigratedTraffic {
+  /** Counts run from this UTC midnight (the day 7 days ago) to now. */
+  since: string;
+  /** An endpoint is listed when it was last seen within the last 7 days. */
+  endpoints: UnmigratedEndpoint[];
+  total: number;
+  lastSeen: string | null;
+  /** The counters cover at least 7 days. */
+  sevenDaysCounted: boolean;
+  /** No catch-all traffic in 7 counted days: the evidence to remove the catch-all. */
+  catchAllRemovable: boolean;
+  verdict: string;
+}
+
+export interface UnmigratedEndpoint {
+  method: string;
+  /** Path template, ids folded: `/api/sessions/:id`. */
+  path: string;
+  count: number;
+  lastSeen: string;
+  /** A migrated route that replaces this endpoint at another address, if any (clients still call the old one). */
+  replacedBy: string | null;
+}
+
+export interface AuthWindow {
+  /** End of the dual-auth window (AUTH_CUTOFF); null when none is set. */
+  cutoff: string | null;
+  cutoffPassed: boolean;
+  /** Newest first, from the day counting began. Own endpoints are not counted. */
+  days: AuthDay[];
+  summary: string;
+}
+
+export interface AuthDay {
+  /** YYYY-MM-DD (UTC). */
+  date: string;
+  /** With the proxy's session cookie. */
+  session: number;
+  /** With `Authorization: Bearer` (a legacy JWT, valid or not) and no session cookie. */
+  legacyJwt: number;
+  /** Neither. */
+  other: number;
+  total: number;
+  sessionShare: number | null;
+  legacyJwtShare: number | null;
+}
+
+/** `GET ${prefix}/status/requests/:correlationId`. */
+export type RequestLookup = RecentRequest;
