@@ -2,9 +2,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHmac, createPublicKey } from 'node:crypto';
 import { startStack, type Stack } from '../test-support/stack.ts';
 import { rawRequest } from '../test-support/raw-http.ts';
-import { createSoftAuthenticator } from '../proxy/src/identity/passkey-soft-authenticator.ts';
-import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkey-test-app.ts';
-import { registerPasskey, signIn } from '../proxy/src/identity/passkey-flows.ts';
+import { createSoftAuthenticator } from '../proxy/src/identity/passkeys/passkey-soft-authenticator.ts';
+import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkeys/passkey-test-app.ts';
+import { registerPasskey, signIn } from '../proxy/src/identity/passkeys/passkey-flows.ts';
 import { createUserTokens, type UserTokens } from '../test-support/user-tokens.ts';
 
 /**

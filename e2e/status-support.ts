@@ -1,7 +1,7 @@
 import type { Stack } from '../test-support/stack.ts';
-import { createSoftAuthenticator } from '../proxy/src/identity/passkey-soft-authenticator.ts';
-import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkey-test-app.ts';
-import { registerPasskey, signIn } from '../proxy/src/identity/passkey-flows.ts';
+import { createSoftAuthenticator } from '../proxy/src/identity/passkeys/passkey-soft-authenticator.ts';
+import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkeys/passkey-test-app.ts';
+import { registerPasskey, signIn } from '../proxy/src/identity/passkeys/passkey-flows.ts';
 
 /** Test support for the status-page suites. */
 

@@ -1,4 +1,4 @@
-import { generateDevKeyPair } from '../proxy/src/identity/mint-legacy-token.ts';
+import { generateDevKeyPair } from '../proxy/src/identity/legacy-jwt/mint-legacy-token.ts';
 
 /**
  * `npm run dev:keys > .env`: a fresh, throwaway key pair for docker compose (DEV ONLY):

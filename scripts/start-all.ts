@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { generateDevKeyPair } from '../proxy/src/identity/mint-legacy-token.ts';
+import { generateDevKeyPair } from '../proxy/src/identity/legacy-jwt/mint-legacy-token.ts';
 
 /**
  * `npm start`: the legacy stand-in, its dev identity provider and the proxy together on

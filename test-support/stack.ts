@@ -6,7 +6,7 @@ import { startLegacyStub, type LegacyStub, type LegacyStubOptions } from '../leg
 import { createProxy, type Proxy } from '../proxy/src/app.ts';
 import { loadConfig } from '../proxy/src/config.ts';
 import { createLogger } from '../proxy/src/edge/logging.ts';
-import { generateDevKeyPair } from '../proxy/src/identity/mint-legacy-token.ts';
+import { generateDevKeyPair } from '../proxy/src/identity/legacy-jwt/mint-legacy-token.ts';
 import { freePort } from './free-port.ts';
 
 export interface Stack {

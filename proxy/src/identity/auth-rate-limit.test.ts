@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthRateLimit } from './auth-rate-limit.ts';
-import { createKeyv } from './keyv-store.ts';
-import { createClient, startPasskeyTestApp, type PasskeyTestApp } from './passkey-test-app.ts';
+import { createKeyv } from '../storage/keyv-store.ts';
+import { createClient, startPasskeyTestApp, type PasskeyTestApp } from './passkeys/passkey-test-app.ts';
 
 const apps: PasskeyTestApp[] = [];
 afterEach(async () => {

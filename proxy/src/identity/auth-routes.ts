@@ -3,12 +3,12 @@ import type { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createAuthRateLimit } from './auth-rate-limit.ts';
-import { createKeyv } from './keyv-store.ts';
-import { createOidcRouter } from './oidc-router.ts';
+import { createKeyv } from '../storage/keyv-store.ts';
+import { createOidcRouter } from './oidc/oidc-router.ts';
 import { createAuthPagesRouter } from './pages/auth-pages-router.ts';
-import { createPasskeyRouter } from './passkey-router.ts';
+import { createPasskeyRouter } from './passkeys/passkey-router.ts';
 import type { ResolveCaller } from './resolve-caller.ts';
-import type { Sessions } from './sessions.ts';
+import type { Sessions } from './sessions/sessions.ts';
 
 /**
  * Everything under `${prefix}/auth`: the sign-in and account pages, the passkey ceremonies

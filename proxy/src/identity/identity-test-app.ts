@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { ResolveCaller } from './resolve-caller.ts';
-import type { Sessions } from './sessions.ts';
+import type { Sessions } from './sessions/sessions.ts';
 
 /**
  * Test support shaped like the proxy's dispatcher: `/auth/*` goes to a small Express app

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { stateOf } from '../edge/request-state.ts';
 import { checkCsrf } from './csrf.ts';
-import type { LegacyCredentials } from './legacy-credentials.ts';
+import type { LegacyCredentials } from './legacy-jwt/legacy-credentials.ts';
 import type { Refusals } from './refusals.ts';
 import type { Resolution, ResolveCaller } from './resolve-caller.ts';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCutoff } from './cutoff.ts';
 import { call, cookiePair, startTestApp, type TestApp } from './identity-test-app.ts';
-import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from './jwks-test-server.ts';
-import { createKeyv } from './keyv-store.ts';
-import { createLegacyJwtVerifier, type LegacyJwtVerifier } from './legacy-jwt.ts';
+import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from './legacy-jwt/jwks-test-server.ts';
+import { createKeyv } from '../storage/keyv-store.ts';
+import { createLegacyJwtVerifier, type LegacyJwtVerifier } from './legacy-jwt/legacy-jwt.ts';
 import { createCallerResolver, type Resolution } from './resolve-caller.ts';
-import { createSessions, type Sessions } from './sessions.ts';
+import { createSessions, type Sessions } from './sessions/sessions.ts';
 
 const issuer = 'https://legacy.education.example';
 const audience = 'education-platform';

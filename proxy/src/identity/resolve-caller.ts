@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../routing/route.ts';
 import type { Cutoff } from './cutoff.ts';
-import type { LegacyJwtFailure, LegacyJwtVerifier } from './legacy-jwt.ts';
-import { callerOf } from './session-user.ts';
-import type { Sessions } from './sessions.ts';
+import type { LegacyJwtFailure, LegacyJwtVerifier } from './legacy-jwt/legacy-jwt.ts';
+import { callerOf } from './sessions/session-user.ts';
+import type { Sessions } from './sessions/sessions.ts';
 
 export type Resolution =
   | { kind: 'session'; caller: Caller }

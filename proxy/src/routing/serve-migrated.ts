@@ -5,7 +5,7 @@ import { ProblemError } from '../edge/problem.ts';
 import { stateOf } from '../edge/request-state.ts';
 import type { Flags } from '../flags/index.ts';
 import type { IdentityGate } from '../identity/pass-through-gate.ts';
-import type { LegacyCredentials } from '../identity/legacy-credentials.ts';
+import type { LegacyCredentials } from '../identity/legacy-jwt/legacy-credentials.ts';
 import type { Refusals } from '../identity/refusals.ts';
 import type { CatchAll } from '../legacy/catch-all.ts';
 import type { LegacyClient } from '../legacy/client.ts';

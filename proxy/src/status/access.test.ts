@@ -5,7 +5,7 @@ import express from 'express';
 import { rawRequest } from '../../../test-support/raw-http.ts';
 import { setState } from '../edge/request-state.ts';
 import { createRefusals } from '../identity/refusals.ts';
-import type { SessionUser } from '../identity/sessions.ts';
+import type { SessionUser } from '../identity/sessions/sessions.ts';
 import { createStatusAccess, type StatusAccessOptions } from './access.ts';
 
 const TOKEN = 'a-status-token-for-scripts-0123456789';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { stateOf } from '../edge/request-state.ts';
 import { isNavigation, type Refusals } from '../identity/refusals.ts';
-import type { SessionUser, Sessions } from '../identity/sessions.ts';
+import type { SessionUser, Sessions } from '../identity/sessions/sessions.ts';
 
 export type StatusGrant = { via: 'token' } | { via: 'session'; userId: string };
 

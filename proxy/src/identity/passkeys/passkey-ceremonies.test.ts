@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Keyv } from 'keyv';
-import { startRedis } from '../../../test-support/redis-server.ts';
-import { closeKeyv, createKeyv } from './keyv-store.ts';
+import { startRedis } from '../../../../test-support/redis-server.ts';
+import { closeKeyv, createKeyv } from '../../storage/keyv-store.ts';
 import { registerPasskey, signIn, softFor } from './passkey-flows.ts';
 import { createClient, startPasskeyTestApp, type PasskeyTestApp } from './passkey-test-app.ts';
 

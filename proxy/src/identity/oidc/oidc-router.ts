@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import * as oidc from 'openid-client';
-import { checkCsrf } from './csrf.ts';
+import { checkCsrf } from '../csrf.ts';
 import { callback } from './oidc-callback.ts';
 import { createOidcClient } from './oidc-client.ts';
 import type { OidcContext, OidcDeps } from './oidc-deps.ts';
@@ -9,7 +9,7 @@ import { createAccountLinks } from './oidc-links.ts';
 import { oidcOutcomes, sendOutcome } from './oidc-pages.ts';
 import { createTokenVault, type OidcTokens } from './oidc-tokens.ts';
 import { createTransactions, type LinkTarget, type OidcIntent } from './oidc-transactions.ts';
-import { safeReturnUrl } from './pages/return-url.ts';
+import { safeReturnUrl } from '../pages/return-url.ts';
 
 export type { OidcDeps } from './oidc-deps.ts';
 export type { OidcTokens } from './oidc-tokens.ts';

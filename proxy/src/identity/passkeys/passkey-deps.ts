@@ -3,8 +3,8 @@ import type { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import type { ChallengeStore } from './passkey-challenges.ts';
 import type { CredentialStore } from './passkey-credentials.ts';
-import type { ResolveCaller } from './resolve-caller.ts';
-import type { Sessions } from './sessions.ts';
+import type { ResolveCaller } from '../resolve-caller.ts';
+import type { Sessions } from '../sessions/sessions.ts';
 
 export interface LookedUpUser {
   userId: string;

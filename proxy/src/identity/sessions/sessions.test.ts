@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Keyv } from 'keyv';
 import type KeyvRedis from '@keyv/redis';
-import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
-import { createCutoff } from './cutoff.ts';
-import { call, cookiePair, startTestApp, type TestApp } from './identity-test-app.ts';
-import { closeKeyv, createKeyv } from './keyv-store.ts';
-import type { LegacyJwtVerifier } from './legacy-jwt.ts';
-import { createCallerResolver } from './resolve-caller.ts';
+import { startRedis, type RedisHandle } from '../../../../test-support/redis-server.ts';
+import { createCutoff } from '../cutoff.ts';
+import { call, cookiePair, startTestApp, type TestApp } from '../identity-test-app.ts';
+import { closeKeyv, createKeyv } from '../../storage/keyv-store.ts';
+import type { LegacyJwtVerifier } from '../legacy-jwt/legacy-jwt.ts';
+import { createCallerResolver } from '../resolve-caller.ts';
 import { createSessions, type SessionsOptions } from './sessions.ts';
 
 const secret = 'a-test-secret-that-is-long-enough-0123456789';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 import { createLegacyJwtVerifier } from './legacy-jwt.ts';
 import { createLegacyTokenMinter, generateDevKeyPair } from './mint-legacy-token.ts';
 import { startJwksServer } from './jwks-test-server.ts';

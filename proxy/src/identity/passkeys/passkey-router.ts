@@ -1,6 +1,6 @@
 import express, { type RequestHandler, type Router } from 'express';
-import { ProblemError } from '../edge/problem.ts';
-import { checkCsrf } from './csrf.ts';
+import { ProblemError } from '../../edge/problem.ts';
+import { checkCsrf } from '../csrf.ts';
 import { authenticateOptions, authenticateVerify } from './passkey-authentication.ts';
 import { createChallengeStore } from './passkey-challenges.ts';
 import { createCredentialStore } from './passkey-credentials.ts';

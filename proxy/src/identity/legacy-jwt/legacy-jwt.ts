@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type KeyObject } from 'jose';
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 import { createExpiringLru } from './expiring-lru.ts';
 import { createJwksKeySource, JwksUnavailableError, type JwksKeySourceOptions } from './jwks-keys.ts';
 

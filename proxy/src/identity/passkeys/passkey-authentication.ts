@@ -6,7 +6,7 @@ import type { StoredCredential } from './passkey-credentials.ts';
 import type { LookedUpUser, PasskeyContext } from './passkey-deps.ts';
 import { authenticationOptions } from './passkey-options.ts';
 import { fail, passkeyProblems } from './passkey-problems.ts';
-import { safeReturnUrl } from './pages/return-url.ts';
+import { safeReturnUrl } from '../pages/return-url.ts';
 
 /**
  * POST /passkeys/authenticate/options {username?}. Without a username (or with one we do not

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 import { fail, passkeyProblems } from './passkey-problems.ts';
-import type { ResolveCaller } from './resolve-caller.ts';
-import type { Sessions } from './sessions.ts';
+import type { ResolveCaller } from '../resolve-caller.ts';
+import type { Sessions } from '../sessions/sessions.ts';
 
 /**
  * The signed-in caller, by session or by a valid legacy JWT (that is how existing users move

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 import type { LegacyTokenMinter } from './mint-legacy-token.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { exportJWK, SignJWT, type JWK } from 'jose';
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 import { createExpiringLru } from './expiring-lru.ts';
 
 export interface LegacyTokenMinterOptions {

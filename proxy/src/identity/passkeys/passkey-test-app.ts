@@ -2,16 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
 import { pino } from 'pino';
-import { ProblemError, problems, sendProblem } from '../edge/problem.ts';
-import type { Caller } from '../routing/route.ts';
-import { createCutoff } from './cutoff.ts';
-import { createKeyv } from './keyv-store.ts';
-import type { LegacyJwtVerifier } from './legacy-jwt.ts';
+import { ProblemError, problems, sendProblem } from '../../edge/problem.ts';
+import type { Caller } from '../../routing/route.ts';
+import { createCutoff } from '../cutoff.ts';
+import { createKeyv } from '../../storage/keyv-store.ts';
+import type { LegacyJwtVerifier } from '../legacy-jwt/legacy-jwt.ts';
 import type { PasskeyDeps } from './passkey-deps.ts';
 import { createPasskeyRouter, type PasskeyRouter } from './passkey-router.ts';
-import { createAuthPagesRouter } from './pages/auth-pages-router.ts';
-import { createCallerResolver } from './resolve-caller.ts';
-import { createSessions, type Sessions } from './sessions.ts';
+import { createAuthPagesRouter } from '../pages/auth-pages-router.ts';
+import { createCallerResolver } from '../resolve-caller.ts';
+import { createSessions, type Sessions } from '../sessions/sessions.ts';
 
 /**
  * Test support: the passkey API and pages mounted at /_proxy/auth as the proxy mounts them,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64url, SignJWT } from 'jose';
-import { freePort } from '../../../test-support/free-port.ts';
+import { freePort } from '../../../../test-support/free-port.ts';
 import { createLegacyJwtVerifier } from './legacy-jwt.ts';
 import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from './jwks-test-server.ts';
 

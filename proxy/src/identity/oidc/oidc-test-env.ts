@@ -9,16 +9,16 @@ import {
   type IdentityProvider,
   type IdpUser,
   type TokenLifetimes,
-} from '../../../legacy-stub/src/identity-provider/server.ts';
-export { createTestBrowser, type Page, type TestBrowser } from '../../../legacy-stub/src/identity-provider/test-browser.ts';
-import { createLogger } from '../edge/logging.ts';
-import { createCutoff } from './cutoff.ts';
-import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from './jwks-test-server.ts';
-import { createKeyv } from './keyv-store.ts';
-import { createLegacyJwtVerifier } from './legacy-jwt.ts';
+} from '../../../../legacy-stub/src/identity-provider/server.ts';
+export { createTestBrowser, type Page, type TestBrowser } from '../../../../legacy-stub/src/identity-provider/test-browser.ts';
+import { createLogger } from '../../edge/logging.ts';
+import { createCutoff } from '../cutoff.ts';
+import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from '../legacy-jwt/jwks-test-server.ts';
+import { createKeyv } from '../../storage/keyv-store.ts';
+import { createLegacyJwtVerifier } from '../legacy-jwt/legacy-jwt.ts';
 import { createOidcRouter, type OidcRouter } from './oidc-router.ts';
-import { createCallerResolver, type Resolution } from './resolve-caller.ts';
-import { createSessions, type Sessions } from './sessions.ts';
+import { createCallerResolver, type Resolution } from '../resolve-caller.ts';
+import { createSessions, type Sessions } from '../sessions/sessions.ts';
 
 /**
  * Test support: the real dev identity provider on a free loopback port, and a small Express app

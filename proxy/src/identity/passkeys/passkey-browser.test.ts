@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, launchBrowser } from '../../../test-support/browser.ts';
+import { addVirtualAuthenticator, launchBrowser } from '../../../../test-support/browser.ts';
 import { startPasskeyTestApp, type PasskeyTestApp } from './passkey-test-app.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { ProblemError, type Problem } from '../edge/problem.ts';
+import { ProblemError, type Problem } from '../../edge/problem.ts';
 
 /**
  * Every failure of the passkey API, written for the person in front of the page: what happened

@@ -1,4 +1,4 @@
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 
 /** Who a server-side session belongs to, and how they signed in. */
 export type SessionUser = Caller & {

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { sendProblem } from '../edge/problem.ts';
+import { sendProblem } from '../../edge/problem.ts';
 
 /**
  * What a person sees when organisation sign-in does not work out: what happened and what to

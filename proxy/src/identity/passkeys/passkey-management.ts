@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Caller } from '../routing/route.ts';
+import type { Caller } from '../../routing/route.ts';
 import { isBase64Url } from './base64url.ts';
 import { bodies, cleanName, parseBody } from './passkey-body.ts';
 import { requireCaller } from './passkey-caller.ts';

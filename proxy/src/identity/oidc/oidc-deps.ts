@@ -5,8 +5,8 @@ import type { AccountLinks } from './oidc-links.ts';
 import type { oidcOutcomes } from './oidc-pages.ts';
 import type { TokenVault } from './oidc-tokens.ts';
 import type { OidcTransactions } from './oidc-transactions.ts';
-import type { ResolveCaller } from './resolve-caller.ts';
-import type { Sessions } from './sessions.ts';
+import type { ResolveCaller } from '../resolve-caller.ts';
+import type { Sessions } from '../sessions/sessions.ts';
 
 export interface OidcDeps {
   issuer: string;

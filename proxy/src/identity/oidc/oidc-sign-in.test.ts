@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subFor } from '../../../legacy-stub/src/identity-provider/server.ts';
+import { subFor } from '../../../../legacy-stub/src/identity-provider/server.ts';
 import { createTestBrowser, PREFIX, CLIENT_ID, startOidcTestEnv, type OidcTestEnv, type TestBrowser } from './oidc-test-env.ts';
 
 let env: OidcTestEnv;
