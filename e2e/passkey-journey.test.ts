@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addVirtualAuthenticator, launchBrowser } from '../test-support/browser.ts';
 import { startStack, type Stack } from '../test-support/stack.ts';
 import { startIdentityProvider } from '../legacy-stub/src/identity-provider/server.ts';
-import { freePort } from '../test-support/free-port.ts';
+import { freePort, reservePort } from '../test-support/free-port.ts';
 
 /**
  * The passkey transition as a person lives it, in headless Chromium with a virtual
@@ -21,8 +21,8 @@ const POLL = { timeout: 10_000 };
 
 beforeAll(async () => {
   const idpPort = await freePort();
-  const proxyPort = await freePort();
-  const origin = `http://localhost:${proxyPort}`;
+  const reserved = await reservePort(); // the proxy's, held until it listens
+  const origin = `http://localhost:${reserved.port}`;
   idp = await startIdentityProvider({
     port: idpPort,
     issuerHost: 'localhost',
@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   [stack, browser] = await Promise.all([
     startStack({
-      port: proxyPort,
+      reserved,
       flags: { 'route.dashboard': { rollout: 100 } },
       env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_SECRET: 'e2e-client-secret' },
     }),

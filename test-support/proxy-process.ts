@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, } from './free-port.ts';
-import { waitForPort, stopChild } from './redis-server.ts';
+import { stopChild } from './redis-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -20,12 +19,14 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
-/** Runs the proxy as its own process (`proxy/src/main.ts`), as `npm run start:proxy` would. */
+/**
+ * Runs the proxy as its own process (`proxy/src/main.ts`), as `npm run start:proxy` would, on
+ * a port the kernel picks (PORT=0), read back from its start-up log line: no port race.
+ */
 export async function startProxyProcess(env: Record<string, string>): Promise<ProxyProcess> {
-  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -34,9 +35,9 @@ export async function startProxyProcess(env: Record<string, string>): Promise<Pr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  await Promise.race([
-    waitForPort(port, 20_000, () => out),
-    exited.then(({ code }) => {
+  const port = await Promise.race([
+    listeningPort(() => out, 20_000),
+    exited.then(({ code }): number => {
       throw new Error(`proxy exited with ${code} before listening:\n${out}`);
     }),
   ]);
@@ -55,6 +56,16 @@ export async function startProxyProcess(env: Record<string, string>): Promise<Pr
     exited,
     stop: () => stopChild(child),
   };
+}
+
+async function listeningPort(output: () => string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = /"port":(\d+)[^\n]*proxy listening/.exec(output());
+    if (m) return Number(m[1]);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the proxy did not say it was listening within ${timeoutMs} ms:\n${output()}`);
 }
 
 /** Runs the proxy's entry with the given environment and waits for it to exit (for config errors). */

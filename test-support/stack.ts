@@ -7,7 +7,7 @@ import { createProxy, type Proxy } from '../proxy/src/app.ts';
 import { loadConfig } from '../proxy/src/config.ts';
 import { createLogger } from '../proxy/src/edge/logging.ts';
 import { generateDevKeyPair } from '../proxy/src/identity/legacy-jwt/mint-legacy-token.ts';
-import { freePort } from './free-port.ts';
+import { reservePort } from './free-port.ts';
 
 export interface Stack {
   legacy: LegacyStub;
@@ -35,7 +35,7 @@ const ALL_LEGACY = { 'route.dashboard': {}, 'route.course-detail': {}, 'route.en
  * Flags start with every route on legacy unless `flags` says otherwise.
  */
 export async function startStack(
-  opts: { env?: Record<string, string>; legacy?: LegacyStubOptions; flags?: Parameters<Stack['setFlags']>[0]; port?: number } = {},
+  opts: { env?: Record<string, string>; legacy?: LegacyStubOptions; flags?: Parameters<Stack['setFlags']>[0]; reserved?: Awaited<ReturnType<typeof reservePort>> } = {},
 ): Promise<Stack> {
   const mint = await generateDevKeyPair('stack-test-key');
   const legacy = await startLegacyStub({ quiet: true, ...opts.legacy, trustedKeys: [mint.publicJwk, ...(opts.legacy?.trustedKeys ?? [])] });
@@ -55,8 +55,10 @@ export async function startStack(
       cb();
     },
   });
-  // A known port, so the public origin (WebAuthn origin, OIDC redirect) can name it.
-  const port = opts.port ?? (await freePort());
+  // A known port, so the public origin (WebAuthn origin, OIDC redirect) can name it; held
+  // until the proxy listens, so no other test process takes it meanwhile.
+  const reservation = opts.reserved ?? (await reservePort());
+  const port = reservation.port;
   const config = loadConfig({
     LEGACY_URL: legacy.url,
     PORT: String(port),
@@ -70,6 +72,7 @@ export async function startStack(
   });
   // Same logger factory and redaction as production; only the destination differs.
   const proxy = await createProxy(config, createLogger('info', sink));
+  await reservation.release();
   const proxyPort = await proxy.listen(port, '127.0.0.1');
   return {
     legacy,
