@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -229,6 +229,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   server.on('request', onRequest);
   server.on('checkContinue', onRequest);
   server.on('upgrade', onUpgrade);
+  server.on('clientError', answerMalformed);
 
   return {
     server,
@@ -257,6 +258,30 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
     },
   };
+}
+
+/**
+ * A request Node cannot even parse (bad request line, oversized headers) never reaches the
+ * pipeline; it still gets a problem+json answer with a correlation id instead of a bare 400.
+ */
+function answerMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const correlationId = randomUUID();
+  const body = JSON.stringify({
+    type: 'urn:strangler-proxy:malformed-request',
+    title: http.STATUS_CODES[status],
+    status,
+    detail: status === 431 ? 'The request headers are too large.' : 'The request could not be parsed as HTTP.',
+    correlationId,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+      `X-Correlation-Id: ${correlationId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function sessionSecret(config: Config, log: Logger): string {

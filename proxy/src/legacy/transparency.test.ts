@@ -267,6 +267,20 @@ describe('edge', () => {
     expect(text).not.toContain('leaky-token-value');
   });
 
+  it('answers a request Node cannot parse with problem+json and a correlation id', async () => {
+    const net = await import('node:net');
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(stack.proxyPort, '127.0.0.1', () => socket.write('GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1.1 400 Bad Request/);
+    expect(raw).toContain('application/problem+json');
+    expect(raw).toMatch(/"correlationId":"[0-9a-f-]{36}"/);
+  });
+
   it('serves health and metrics under the reserved prefix', async () => {
     const live = await proxied({ path: '/_proxy/health/live' });
     expect(live.status).toBe(200);
