@@ -161,15 +161,25 @@ describe('traffic accounting', () => {
   });
 
   it('finds a recent request by correlation id in memory, and from another instance once flushed', async () => {
+    // Two instances share a store only with Redis; a Keyv Map stands in for it here.
     const keyv = new Keyv();
-    const a = accounting(keyv, clock(NOW).now);
-    const b = accounting(keyv, clock(NOW).now);
+    const a = accounting(keyv, clock(NOW).now, 'redis');
+    const b = accounting(keyv, clock(NOW).now, 'redis');
     request(a, { id: 'corr-1', route: 'course-detail', servedBy: 'migrated', decision: 'migrated', status: 200, ms: 12.34, url: '/api/courses/c-101?x=secret' });
     expect(await a.lookup('corr-1')).toMatchObject({ route: 'course-detail', side: 'migrated', status: 200, durationMs: 12.3, path: '/api/courses/c-101', instance: a.instanceId });
     expect(await b.lookup('corr-1')).toBeNull();
     await a.flush();
     expect(await b.lookup('corr-1')).toMatchObject({ route: 'course-detail', side: 'migrated', instance: a.instanceId, at: new Date(NOW).toISOString() });
     expect(await b.lookup('nobody')).toBeNull();
+  });
+
+  it('in memory, recent requests stay in the bounded ring: the store does not keep a copy of each', async () => {
+    const keyv = new Keyv();
+    const a = accounting(keyv, clock(NOW).now, 'memory');
+    for (let i = 0; i < 50; i++) request(a, { id: `mem-${i}`, route: 'catch-all', servedBy: 'legacy', status: 200, ms: 1, url: '/api/x' });
+    await a.flush();
+    expect(await a.lookup('mem-7')).toMatchObject({ route: 'catch-all' });
+    expect(await keyv.get('req:mem-7')).toBeUndefined();
   });
 
   it('keeps the latest shadow mismatches with their field paths, across instances', async () => {

@@ -68,6 +68,7 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
   const mismatches: MismatchDoc = {};
   let mismatchesChanged = false;
   let recentMark = 0;
+  const shareRecent = opts.storage === 'redis';
   let lastFlushAt = startedAt;
   let lastWarnAt = 0;
   let queue: Promise<void> = Promise.resolve();
@@ -81,7 +82,9 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
   async function writeOnce(forceIndex: boolean): Promise<void> {
     const at = now();
     const writes = recorder.pending(at);
-    const { entries, mark } = ring.since(recentMark);
+    // Recent requests go to the store only when other instances read it (Redis): in memory
+    // the ring already answers, and a copy of every request for an hour would grow without bound.
+    const { entries, mark } = shareRecent ? ring.since(recentMark) : { entries: [], mark: recentMark };
     const mm = mismatchesChanged ? structuredClone(mismatches) : null;
     mismatchesChanged = false;
     const ok = await store.write(instanceId, { startedAt, lastFlushAt: at }, writes, mm, entries, forceIndex);
