@@ -30,6 +30,20 @@ export function createMetrics(opts: { onFinished?: FinishedListener } = {}): Met
     registers: [registry],
   });
 
+  // prom-client hashes a label object on every observe; the few label combinations a proxy
+  // sees are looked up once and kept (bounded: beyond the cap, the slow path).
+  const children = new Map<string, ReturnType<typeof duration.labels>>();
+  const series = (route: string, servedBy: string, method: string, status: number) => {
+    const statusClass = status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 300 ? '3xx' : status >= 200 ? '2xx' : '1xx';
+    const key = `${route} ${servedBy} ${method} ${statusClass}`;
+    let child = children.get(key);
+    if (!child) {
+      child = duration.labels(route, servedBy, method, statusClass);
+      if (children.size < 10_000) children.set(key, child);
+    }
+    return child;
+  };
+
   return {
     registry,
     shadowOutcomes,
@@ -41,10 +55,7 @@ export function createMetrics(opts: { onFinished?: FinishedListener } = {}): Met
         const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
         // A response cut short by the client has no meaningful status: count it as 499 like nginx.
         const status = res.writableFinished ? res.statusCode : 499;
-        duration.observe(
-          { route: state.route, served_by: state.servedBy, method: req.method ?? 'GET', status_class: `${Math.floor(status / 100)}xx` },
-          seconds,
-        );
+        series(state.route, state.servedBy, req.method ?? 'GET', status).observe(seconds);
         if (onFinished) {
           try {
             onFinished(req, state, status, seconds);
