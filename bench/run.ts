@@ -5,6 +5,8 @@ import { freePort } from '../test-support/free-port.ts';
 import type { OpenLoopOptions, OpenLoopResult } from './open-loop/generator.ts';
 import { cpuSeconds, killAllNow, peakRss, runToEnd, spawnTs, stopAll, waitUntilServing } from './processes.ts';
 import { formatTable, formatVerdicts, otherRatios, verdicts, type Row } from './report.ts';
+import { runDashboardPhase } from './dashboard/phase.ts';
+import { dashboardSummary, formatDashboardTable } from './dashboard/report.ts';
 import { scenarios, type Running, type Scenario } from './scenarios.ts';
 import { runWrk } from './wrk.ts';
 
@@ -21,6 +23,9 @@ import { runWrk } from './wrk.ts';
  *
  * Knobs (env): BENCH_ROUNDS (3), BENCH_SECONDS per round and phase (4), BENCH_RATE (1000),
  * BENCH_CONNECTIONS (50), BENCH_SCENARIOS (comma-separated ids; default all but diagnostics).
+ *
+ * Then the migrated dashboard (bench/dashboard/): BENCH_DASHBOARD run (default) | only | skip,
+ * BENCH_DASHBOARD_SECONDS (3), BENCH_DASHBOARD_CONNECTIONS (10), BENCH_DASHBOARD_COLD_STARTS (6).
  */
 
 const LOAD_CPU = '0';
@@ -33,14 +38,22 @@ const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50);
 // sustains, so p99 shows per-request cost and jitter rather than queueing at saturation.
 // (At 2000/s the textbook app, ~2k/s here, saturated and its p99 reached hundreds of ms.)
 const RATE = intEnv('BENCH_RATE', 1000);
+const DASHBOARD = dashboardMode();
 const FIRST_WARMUP_S = 2;
 const LATER_WARMUP_S = 1;
 // Bound the whole run: a stuck child must not keep the machine busy.
-const DEADLINE_MS = 5 * 60_000;
+const DEADLINE_MS = 7 * 60_000;
 
 async function main(): Promise<void> {
-  const chosen = pickScenarios();
   printMachine();
+  const started = Date.now();
+  if (DASHBOARD !== 'only') await passThroughPhase();
+  if (DASHBOARD !== 'skip') await dashboardPhase();
+  console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s, ${new Date().toISOString()}`);
+}
+
+async function passThroughPhase(): Promise<void> {
+  const chosen = pickScenarios();
   const started = Date.now();
 
   const legacyPort = await freePort();
@@ -86,7 +99,22 @@ async function main(): Promise<void> {
   const list = verdicts(rows);
   if (list.length) console.log(`\n${formatVerdicts(list)}`);
   if (list.some((v) => !v.pass)) console.log('\n*** MISS: at least one target was not met (see above). A benchmark reports; it does not fail the build. ***');
-  console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s, ${new Date().toISOString()}`);
+}
+
+async function dashboardPhase(): Promise<void> {
+  const connections = intEnv('BENCH_DASHBOARD_CONNECTIONS', 10);
+  const seconds = intEnv('BENCH_DASHBOARD_SECONDS', 3);
+  const coldStarts = intEnv('BENCH_DASHBOARD_COLD_STARTS', 6);
+  console.log(`\ndashboard phase: ${coldStarts} fresh starts for cold, then ${seconds} s closed loop per row at ${connections} connections`);
+  const rows = await runDashboardPhase({ loadCpu: LOAD_CPU, proxyCpu: CONTENDER_CPU, seconds, connections, coldStarts });
+  console.log(`\n${formatDashboardTable(rows, connections)}\n`);
+  for (const line of dashboardSummary(rows)) console.log(line);
+}
+
+function dashboardMode(): 'run' | 'only' | 'skip' {
+  const raw = process.env.BENCH_DASHBOARD || 'run';
+  if (raw === 'run' || raw === 'only' || raw === 'skip') return raw;
+  throw new Error(`BENCH_DASHBOARD must be run, only or skip, got "${raw}"`);
 }
 
 async function runOpenLoopProcess(options: OpenLoopOptions): Promise<OpenLoopResult> {

@@ -4,8 +4,8 @@ import { spawnTs, stop, waitUntilServing } from './processes.ts';
 /**
  * A scenario is one row of the table: something to put load on. `setup` starts what it needs
  * (each its own process, pinned to `ctx.cpu`) and says where to send requests and which
- * process to weigh. Later scenarios (the dashboard: cold cache, warm cache, one slow upstream)
- * add their own entries here, with their own path, headers and stand-ins.
+ * process to weigh. The migrated dashboard (cold cache, warm cache, one slow upstream) needs
+ * logins, fresh starts and fault rules, so it is its own phase: bench/dashboard/phase.ts.
  */
 
 export interface BenchContext {

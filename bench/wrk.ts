@@ -8,6 +8,10 @@ export interface WrkOptions {
   seconds: number;
   cpu: string;
   headers?: Record<string, string>;
+  /** A wrk Lua script (e.g. one that rotates the Authorization header per request). */
+  script?: string;
+  /** Per-request timeout (wrk's default is 2 s, shorter than a degraded route's deadline). */
+  timeoutSeconds?: number;
 }
 
 export interface WrkResult {
@@ -23,10 +27,11 @@ export interface WrkResult {
 
 export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
   const headerArgs = Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  const extra = [...(opts.script ? ['-s', opts.script] : []), ...(opts.timeoutSeconds ? ['--timeout', `${opts.timeoutSeconds}s`] : [])];
   const out = await runToEnd(
     'wrk',
-    ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', ...headerArgs, opts.url],
-    { cpu: opts.cpu, timeoutMs: (opts.seconds + 15) * 1_000 },
+    ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', ...extra, ...headerArgs, opts.url],
+    { cpu: opts.cpu, timeoutMs: (opts.seconds + (opts.timeoutSeconds ?? 2) + 15) * 1_000 },
   );
   return parseWrk(out);
 }
