@@ -58,8 +58,23 @@ export function pathTemplate(url: string): string {
   return out.join('/') || '/';
 }
 
+// Most traffic repeats the same few thousand paths: remember their templates (bounded; when
+// full it starts over, which costs one templating per path, never unbounded memory).
+const MEMO_MAX = 4_096;
+const memo = new Map<string, string>();
+
 /** The key the catch-all's traffic is grouped by: `GET /api/sessions/:id`. */
 export function endpointKey(method: string | undefined, url: string): string {
   const m = method && METHODS.has(method) ? method : 'OTHER';
-  return `${m} ${pathTemplate(url)}`;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  let template = memo.get(path);
+  if (template === undefined) {
+    template = pathTemplate(path);
+    if (path.length <= 256) {
+      if (memo.size >= MEMO_MAX) memo.clear();
+      memo.set(path, template);
+    }
+  }
+  return `${m} ${template}`;
 }
