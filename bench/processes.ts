@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../test-support/child-process.ts';
 
 /**
  * Every process the benchmark starts goes through here, pinned to a core with taskset (which
@@ -101,14 +102,7 @@ export function cpuSeconds(pid: number): number {
 const CLOCK_TICKS = 100;
 
 /** Stops one child by its pid: SIGTERM, then SIGKILL if it lingers. */
-export async function stop(child: ChildProcess, graceMs = 3_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
+export const stop = (child: ChildProcess, graceMs = 3_000): Promise<void> => stopChild(child, graceMs);
 
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((child) => stop(child)));

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { stopChild } from './redis-server.ts';
+import { stopChild } from './child-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

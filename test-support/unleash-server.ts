@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
 import { startPostgres, type PostgresHandle } from './postgres.ts';
-import { stopChild } from './redis-server.ts';
+import { stopChild } from './child-process.ts';
 
 export interface UnleashHandle {
   /** API base, e.g. http://127.0.0.1:PORT; an SDK uses `${url}/api`. */
