@@ -2,6 +2,7 @@ import type { Stack } from '../test-support/stack.ts';
 import { createSoftAuthenticator } from '../proxy/src/identity/passkeys/passkey-soft-authenticator.ts';
 import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkeys/passkey-test-app.ts';
 import { registerPasskey, signIn } from '../proxy/src/identity/passkeys/passkey-flows.ts';
+import { until as waitUntil } from '../test-support/until.ts';
 
 /** Test support for the status-page suites. */
 
@@ -25,10 +26,5 @@ export async function passkeySession(stack: Stack, username: string): Promise<{ 
   return { cookie: `${name}=${value}`, name, value };
 }
 
-export async function until(done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Status flushes and page renders can take a while on a loaded machine: a longer default wait. */
+export const until = (done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => waitUntil(done, timeoutMs);

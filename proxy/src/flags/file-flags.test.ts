@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFlags, type Flags, type Side } from './index.ts';
+import { until } from '../../../test-support/until.ts';
 
 const silent = pino({ level: 'silent' });
 const USERS = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
@@ -36,14 +37,6 @@ async function start(file: string, log = silent): Promise<Flags> {
   const flags = await createFlags({ mode: 'file', file, pollMs: 100 }, log);
   open.push(flags);
   return flags;
-}
-
-async function until(check: () => boolean, timeoutMs = 2_500): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function capturingLogger() {

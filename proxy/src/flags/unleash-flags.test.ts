@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/free-port.ts';
 import { createFlags, type Flags } from './index.ts';
+import { until } from '../../../test-support/until.ts';
 
 const silent = pino({ level: 'silent' });
 const REFRESH_MS = 200;
@@ -29,14 +30,6 @@ async function start(url: string, extra: { startupWaitMs?: number; token?: strin
   const flags = await createFlags({ mode: 'unleash', url, appName: 'flags-test', refreshMs: REFRESH_MS, ...extra }, log);
   cleanup.push(() => flags.close());
   return flags;
-}
-
-async function until(check: () => boolean, timeoutMs = 2_500): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

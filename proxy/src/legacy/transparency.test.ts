@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { startStack, type Stack } from '../../../test-support/stack.ts';
 import { rawRequest, headerPairs, type RawResponse } from '../../../test-support/raw-http.ts';
+import { until } from '../../../test-support/until.ts';
 
 /**
  * The frontend must not notice the proxy: each test sends the same request straight to the
@@ -210,9 +211,9 @@ describe('failures', () => {
     const req = http.request({ port: stack.proxyPort, path: `/api/slow?ms=5000&m=${marker}`, agent: false });
     req.on('error', () => {});
     req.end();
-    await waitFor(() => stack.legacy.received.some((r) => r.url.includes(marker)));
+    await until(() => stack.legacy.received.some((r) => r.url.includes(marker)), 2_000);
     req.destroy();
-    await waitFor(() => stack.legacy.received.find((r) => r.url.includes(marker))?.aborted === true, 3_000);
+    await until(() => stack.legacy.received.find((r) => r.url.includes(marker))?.aborted === true, 3_000);
   });
 
   it('answers 502 problem+json when the legacy API cannot be reached', async () => {
@@ -256,7 +257,7 @@ describe('edge', () => {
   it('logs one line per request with route, status, duration, side and correlation id, and no secrets', async () => {
     const secretCookie = 'session=s3cr3t-cookie-value';
     await proxied({ path: '/api/users/profile?token=leaky-token-value', headers: ['Authorization', `Bearer ${token}`, 'Cookie', secretCookie, 'X-Correlation-Id', 'log-check-1'] });
-    await waitFor(() => stack.logs.some((l) => l.correlationId === 'log-check-1'));
+    await until(() => stack.logs.some((l) => l.correlationId === 'log-check-1'));
     const lines = stack.logs.filter((l) => l.correlationId === 'log-check-1');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ route: 'catch-all', servedBy: 'legacy', res: { statusCode: 200 } });
@@ -321,12 +322,4 @@ async function timedChunks(port: number, path: string, headers: string[] = []): 
     req.on('error', reject);
     req.end();
   });
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
