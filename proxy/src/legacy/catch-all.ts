@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
+import { parse as parseUrl } from 'node:url';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import { stripRequestHopByHop } from './hop-by-hop.ts';
@@ -79,22 +80,26 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
   const agent = new ForwardingAgent(
     { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.keepAliveMs, scheduling: 'lifo' },
     (outgoing, req, res) => {
+      // Three listeners, on events that fire once each (plain `on`: no once-wrappers on a path
+      // every forwarded request takes). The client response always closes, answered or not,
+      // so that is where a timer still pending is cleared.
       let timer: NodeJS.Timeout | undefined;
-      outgoing.once('finish', () => {
+      outgoing.on('finish', () => {
         timer = setTimeout(() => outgoing.destroy(new UpstreamTimeout('legacy answer timed out')), opts.timeoutMs);
       });
-      outgoing.once('response', () => clearTimeout(timer));
-      outgoing.once('close', () => clearTimeout(timer));
+      outgoing.on('response', () => clearTimeout(timer));
       if (req.headers.expect !== undefined) outgoing.on('continue', () => res.writeContinue());
-      // A client that leaves cancels the legacy request (and its response stream).
-      res.once('close', () => {
+      res.on('close', () => {
+        clearTimeout(timer);
+        // A client that leaves cancels the legacy request (and its response stream).
         if (!res.writableFinished) outgoing.destroy();
       });
     },
   );
 
   const middleware: RequestHandler = createProxyMiddleware({
-    target: opts.legacyUrl,
+    // Parsed once here: given the string, http-proxy would url.parse it on every request.
+    target: parseUrl(opts.legacyUrl) as never,
     changeOrigin: true,
     xfwd: true,
     ws: false, // upgrades are wired explicitly on the server (they never reach a request handler)

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  * Hop-by-hop fields (RFC 9110 §7.6.1): they describe one connection, so a proxy removes
  * them, together with every field the Connection header names, before forwarding.
  */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer']);
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer'];
 
 function connectionTokens(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
@@ -26,18 +26,17 @@ export function stripRequestHopByHop(headers: IncomingHttpHeaders, isUpgrade: bo
     delete headers[name];
   }
   for (const name of HOP_BY_HOP) {
+    if (headers[name] === undefined) continue; // the common case: a delete costs more than the look
     if (isUpgrade && (name === 'connection' || name === 'upgrade')) continue;
-    if (name === 'te' && headers.te !== undefined) {
-      // "TE: trailers" may pass (it says the client accepts trailers end to end).
-      if (String(headers.te).trim().toLowerCase() === 'trailers') continue;
-    }
+    // "TE: trailers" may pass (it says the client accepts trailers end to end).
+    if (name === 'te' && String(headers.te).trim().toLowerCase() === 'trailers') continue;
     delete headers[name];
   }
 }
 
 /** Filters raw response header pairs, dropping hop-by-hop ones. Returns the kept flat list. */
 export function isResponseHopByHop(lowerName: string, listed: readonly string[]): boolean {
-  return HOP_BY_HOP.has(lowerName) || (listed.length > 0 && listed.includes(lowerName));
+  return HOP_BY_HOP.includes(lowerName) || (listed.length > 0 && listed.includes(lowerName));
 }
 
 export { connectionTokens };

@@ -9,14 +9,17 @@ export interface HeaderRewrite {
 }
 
 /**
- * Copies the legacy response's header fields onto the client response, in one pass over the
- * raw headers: repeated fields stay repeated and in order (several Set-Cookie, several Link),
+ * Copies the legacy response's header fields onto the client response from its raw header
+ * pairs: repeated fields stay repeated and in order (several Set-Cookie, several Link),
  * hop-by-hop fields go, and anything that would send the browser to the legacy origin is
  * pointed back at the proxy: an absolute Location, and a cookie Domain naming the legacy host
  * (dropped, so the cookie becomes host-only on the proxy's host).
  *
- * appendHeader, not writeHead(status, array): once the edge has set X-Correlation-Id, Node's
- * writeHead folds an array's repeated names into one, and the frontend would lose cookies.
+ * Per field, setHeader on its first occurrence and appendHeader on a repeat, not
+ * writeHead(status, array): once the edge has set X-Correlation-Id, Node's writeHead folds an
+ * array's repeated names into one, and the frontend would lose cookies. (appendHeader on a
+ * first occurrence validates twice and calls setHeader anyway: this runs per forwarded request.)
+ * The raw pairs are read twice instead of `proxyRes.headers`, which Node builds on first access.
  */
 export function copyResponseHeaders(
   proxyRes: IncomingMessage,
@@ -25,7 +28,11 @@ export function copyResponseHeaders(
   rw: HeaderRewrite,
 ): void {
   const raw = proxyRes.rawHeaders;
-  const listed = connectionTokens(proxyRes.headers.connection);
+  let listed: readonly string[] = NONE;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') listed = listed.concat(connectionTokens(raw[i + 1]));
+  }
+  const seen: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     let value = raw[i + 1]!;
@@ -37,9 +44,16 @@ export function copyResponseHeaders(
     } else if (lower === 'set-cookie') {
       value = rewriteCookieDomain(value, rw.legacyHostname);
     }
-    res.appendHeader(name, value);
+    if (seen.includes(lower)) {
+      res.appendHeader(name, value);
+    } else {
+      seen.push(lower);
+      res.setHeader(name, value);
+    }
   }
 }
+
+const NONE: readonly string[] = [];
 
 export function rewriteLocation(value: string, legacyOrigin: string, publicOrigin: () => string): string {
   if (!value.startsWith(legacyOrigin)) return value;
