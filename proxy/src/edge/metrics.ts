@@ -4,7 +4,7 @@ import { stateOf, type RequestState } from './request-state.ts';
 
 export interface Metrics {
   registry: Registry;
-  /** Starts the request's timer; observed once when the response finishes or the client leaves. */
+  /** Observes the request (timed from its state's startedAt) once its response closes: finished, or the client left. */
   observe(req: IncomingMessage, res: ServerResponse): void;
   shadowOutcomes: Counter<'route' | 'outcome'>;
 }
@@ -44,28 +44,29 @@ export function createMetrics(opts: { onFinished?: FinishedListener } = {}): Met
     return child;
   };
 
+  // One listener per request, shared by all of them: a response always emits 'close' (after
+  // 'finish' when it completed), and `res.req` leads back to the request.
+  function finished(this: ServerResponse): void {
+    const req = this.req;
+    const state = stateOf(req);
+    const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
+    // A response cut short by the client has no meaningful status: count it as 499 like nginx.
+    const status = this.writableFinished ? this.statusCode : 499;
+    series(state.route, state.servedBy, req.method ?? 'GET', status).observe(seconds);
+    if (onFinished) {
+      try {
+        onFinished(req, state, status, seconds);
+      } catch {
+        // Accounting is best effort: a fault there must never reach the response or the process.
+      }
+    }
+  }
+
   return {
     registry,
     shadowOutcomes,
-    observe(req, res) {
-      const done = () => {
-        res.removeListener('finish', done);
-        res.removeListener('close', done);
-        const state = stateOf(req);
-        const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
-        // A response cut short by the client has no meaningful status: count it as 499 like nginx.
-        const status = res.writableFinished ? res.statusCode : 499;
-        series(state.route, state.servedBy, req.method ?? 'GET', status).observe(seconds);
-        if (onFinished) {
-          try {
-            onFinished(req, state, status, seconds);
-          } catch {
-            // Accounting is best effort: a fault there must never reach the response or the process.
-          }
-        }
-      };
-      res.on('finish', done);
-      res.on('close', done);
+    observe(_req, res) {
+      res.on('close', finished);
     },
   };
 }
