@@ -31,10 +31,26 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'strangler-proxy' },
       redact: { paths: REDACT, censor: '[REDACTED]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMs,
     },
-    destination ?? pino.destination({ sync: false }),
+    // Request lines are many and small: gathered into 4 kB writes instead of a write per line
+    // (that write was about a tenth of a forwarded request's CPU). What is pending is written
+    // every 250 ms, so a quiet proxy's lines still show up at once for a person reading them;
+    // pino writes what is left when the process exits.
+    destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
   );
+}
+
+// pino's isoTime formats a Date per line; at thousands of lines a second most share their millisecond.
+let stampedMs = 0;
+let stamp = '';
+function isoTimeOncePerMs(): string {
+  const now = Date.now();
+  if (now !== stampedMs) {
+    stampedMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
 }
 
 /**
