@@ -8,6 +8,7 @@ import { stripRequestHopByHop } from './hop-by-hop.ts';
 import { copyResponseHeaders } from './response-headers.ts';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { CORRELATION_HEADER } from '../edge/correlation-id.ts';
+import { redactUrl } from '../edge/redact.ts';
 
 /**
  * The catch-all: one http-proxy-middleware instance, created once at start-up, with a
@@ -127,7 +128,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
           }
           const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
           const timedOut = err.code === 'UPSTREAM_TIMEOUT';
-          opts.log.warn({ correlationId, code: err.code, url: req.url }, timedOut ? 'legacy timed out' : 'legacy unreachable');
+          opts.log.warn({ correlationId, code: err.code, url: redactUrl(req.url ?? '') }, timedOut ? 'legacy timed out' : 'legacy unreachable');
           sendProblem(res, timedOut ? problems.gatewayTimeout() : problems.badGateway(), correlationId);
         });
         // The client went away mid-request: nothing to answer, the outgoing request is already cancelled.

@@ -219,11 +219,15 @@ describe('failures', () => {
   it('answers 502 problem+json when the legacy API cannot be reached', async () => {
     const down = await startStack({ env: { LEGACY_URL: 'http://127.0.0.1:9' } });
     try {
-      const r = await rawRequest({ port: down.proxyPort, path: '/api/users/profile', headers: ['X-Correlation-Id', 'corr-502'] });
+      const r = await rawRequest({ port: down.proxyPort, path: '/api/users/profile?code=secret-code-502', headers: ['X-Correlation-Id', 'corr-502'] });
       expect(r.status).toBe(502);
       expect(r.headers['content-type']).toBe('application/problem+json');
       expect(json(r)).toMatchObject({ status: 502, correlationId: 'corr-502' });
       expect(r.body.toString()).not.toMatch(/at .*\.ts|ECONNREFUSED/);
+      // The warning about the failure names the request too, with its secrets redacted.
+      await until(() => down.logs.some((l) => l.correlationId === 'corr-502' && l.msg === 'legacy unreachable'));
+      expect(down.logText()).toContain('code=[REDACTED]');
+      expect(down.logText()).not.toContain('secret-code-502');
     } finally {
       await down.stop();
     }
