@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import { assignCorrelationId } from './edge/correlation-id.ts';
 import { createRequestLogger } from './edge/logging.ts';
 import { createMetrics, type Metrics } from './edge/metrics.ts';
+import { createFinishedHook } from './edge/finished.ts';
 import { ProblemError, problems, sendProblem } from './edge/problem.ts';
 import { setState, stateOf } from './edge/request-state.ts';
 import { createLegacyProbe, healthRouter } from './edge/health.ts';
@@ -52,7 +53,7 @@ export interface Proxy {
  *   0. dispatch on the raw request: own endpoints and migrated routes go to the Express app;
  *      a request carrying our session cookie (or, after the cutoff, a bearer token) passes
  *      the identity gate first; everything else goes straight to the catch-all;
- *   1. edge: correlation id, request log, metrics timer;
+ *   1. edge: correlation id; one finished hook for the metrics, the log line and the status accounting;
  *   2. own endpoints under the reserved prefix (health, metrics, migration status, sign-in pages, passkeys, OIDC);
  *   3. identity: session cookie, else legacy JWT, else anonymous — resolved once, lazily;
  *   4. CSRF for cookie-authenticated unsafe methods;
@@ -92,7 +93,9 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     carriesSessionCookie: sessions.carriesCookie,
     log,
   });
-  const metrics = createMetrics({ onFinished: traffic.record });
+  const metrics = createMetrics();
+  // The one listener each request gets for its end: metrics, the log line, the status page.
+  const watchFinished = createFinishedHook([metrics.record, requestLog, traffic.record]);
   shadowStats.onOutcome((route, outcome) => {
     metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
     traffic.recordShadow(route, outcome);
@@ -183,8 +186,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const correlationId = assignCorrelationId(req, res);
     setState(req, { correlationId, startedAt: process.hrtime.bigint(), servedBy: 'legacy', route: 'catch-all', arrivedWith: traffic.arrivedWith(req) });
-    requestLog(req, res);
-    metrics.observe(req, res);
+    watchFinished(res);
     const url = req.url!;
     if (isOwn(url)) {
       const state = stateOf(req);

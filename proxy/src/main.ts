@@ -18,7 +18,6 @@ async function main(): Promise<void> {
   const proxy = await createProxy(config, log);
   const port = await proxy.listen();
   log.info({ port, legacy: config.legacyUrl }, `proxy listening on http://${config.host}:${port} -> ${config.legacyUrl}`);
-  log.flush(); // now, not at the next periodic flush: supervisors and scripts wait for this line
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
 import { redactUrl } from './redact.ts';
-import { stateOf } from './request-state.ts';
+import type { FinishedListener } from './finished.ts';
 
 /**
  * Paths pino must never print, wherever a header object ends up in a log call.
@@ -33,12 +31,73 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT, censor: '[REDACTED]' },
       timestamp: isoTimeOncePerMs,
     },
-    // Request lines are many and small: gathered into 4 kB writes instead of a write per line
-    // (that write was about a tenth of a forwarded request's CPU). What is pending is written
-    // every 250 ms, so a quiet proxy's lines still show up at once for a person reading them;
-    // pino writes what is left when the process exits.
-    destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
+    destination ?? linesPerTurn(pino.destination({ sync: true })),
   );
+}
+
+/**
+ * The lines logged in one turn of the event loop go out in one write. Under load a turn ends
+ * many requests, and a write(2) per line was a visible share of a forwarded request's CPU.
+ * Underneath, sonic-boom writes synchronously (pino's own default for stdout): nothing waits
+ * longer than the turn, and a turn's lines are written at exit too. (sonic-boom's
+ * asynchronous mode costs more: it measures its whole pending buffer on every line and
+ * hands each write to the libuv thread pool.)
+ */
+function linesPerTurn(dest: DestinationStream): DestinationStream & { flush(cb?: () => void): void } {
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === '') return;
+    const out = pending;
+    pending = '';
+    dest.write(out);
+  };
+  process.once('exit', flush);
+  return {
+    write(line: string) {
+      pending += line;
+      if (pending.length > 65_536) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush(cb) {
+      flush();
+      cb?.();
+    },
+  };
+}
+
+/**
+ * One JSON line per request when its response closes: method, url (secret query values
+ * redacted), status, duration, route, which backend served it, the flags' decision and the
+ * correlation id. Never headers. Fed by the edge's finished hook, the listener every request
+ * already has, rather than by pino-http, whose per-request child logger and three listeners
+ * cost a tenth of a forwarded request (docs/performance.md).
+ */
+export function createRequestLogger(logger: Logger): FinishedListener {
+  // Built field by field from safe values, so the line skips the redaction pass, whose
+  // wildcard paths cost a walk of every line.
+  const log = logger.child({}, { redact: { paths: [] } });
+  return (req, state, status, seconds) => {
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (!log.isLevelEnabled(level)) return;
+    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    log[level](
+      {
+        req: { method: req.method, url: redactUrl(url) },
+        res: { statusCode: status },
+        durationMs: Math.round(seconds * 10_000) / 10,
+        correlationId: state.correlationId,
+        route: state.route,
+        servedBy: state.servedBy,
+        decision: state.decision,
+      },
+      `${req.method} ${state.route} ${status}`,
+    );
+  };
 }
 
 // pino's isoTime formats a Date per line; at thousands of lines a second most share their millisecond.
@@ -51,38 +110,4 @@ function isoTimeOncePerMs(): string {
     stamp = `,"time":"${new Date(now).toISOString()}"`;
   }
   return stamp;
-}
-
-/**
- * One JSON line per request when the response finishes: route, status, duration, which
- * backend served it and the correlation id. No headers, and secret query values redacted.
- */
-export function createRequestLogger(logger: Logger): HttpLogger {
-  return pinoHttp({
-    // The request line is built field by field from safe values (no headers, query redacted),
-    // so it skips the redaction pass, whose wildcard paths cost a walk of every line.
-    logger: logger.child({}, { redact: { paths: [] } }),
-    genReqId: (req) => stateOf(req).correlationId,
-    customAttributeKeys: { responseTime: 'durationMs' },
-    // pino-http's default serializers copy every header; ours take the raw objects and keep only what is safe.
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customSuccessMessage: (req, res) => `${req.method} ${stateOf(req).route} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${stateOf(req).route} ${res.statusCode}`,
-    customSuccessObject: (req, _res, val) => withServedBy(req, val),
-    customErrorObject: (req, _res, _err, val) => withServedBy(req, val),
-  });
-}
-
-function withServedBy(req: IncomingMessage, val: Record<string, unknown>): Record<string, unknown> {
-  const state = stateOf(req);
-  val.correlationId = state.correlationId;
-  val.route = state.route;
-  val.servedBy = state.servedBy;
-  if (state.decision) val.decision = state.decision;
-  return val;
 }

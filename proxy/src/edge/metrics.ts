@@ -1,19 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry, Histogram, Counter, collectDefaultMetrics } from 'prom-client';
-import { stateOf, type RequestState } from './request-state.ts';
+import type { FinishedListener } from './finished.ts';
 
 export interface Metrics {
   registry: Registry;
-  /** Observes the request (timed from its state's startedAt) once its response closes: finished, or the client left. */
-  observe(req: IncomingMessage, res: ServerResponse): void;
+  /** Observes a finished request in the duration histogram (an edge finished-hook listener). */
+  record: FinishedListener;
   shadowOutcomes: Counter<'route' | 'outcome'>;
 }
 
-/** Called from the same listener, once per request: the status page's traffic accounting. Must not throw or do I/O. */
-export type FinishedListener = (req: IncomingMessage, state: RequestState, status: number, seconds: number) => void;
-
-export function createMetrics(opts: { onFinished?: FinishedListener } = {}): Metrics {
-  const onFinished = opts.onFinished;
+export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -44,29 +39,11 @@ export function createMetrics(opts: { onFinished?: FinishedListener } = {}): Met
     return child;
   };
 
-  // One listener per request, shared by all of them: a response always emits 'close' (after
-  // 'finish' when it completed), and `res.req` leads back to the request.
-  function finished(this: ServerResponse): void {
-    const req = this.req;
-    const state = stateOf(req);
-    const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
-    // A response cut short by the client has no meaningful status: count it as 499 like nginx.
-    const status = this.writableFinished ? this.statusCode : 499;
-    series(state.route, state.servedBy, req.method ?? 'GET', status).observe(seconds);
-    if (onFinished) {
-      try {
-        onFinished(req, state, status, seconds);
-      } catch {
-        // Accounting is best effort: a fault there must never reach the response or the process.
-      }
-    }
-  }
-
   return {
     registry,
     shadowOutcomes,
-    observe(_req, res) {
-      res.on('close', finished);
+    record(req, state, status, seconds) {
+      series(state.route, state.servedBy, req.method ?? 'GET', status).observe(seconds);
     },
   };
 }
