@@ -11,7 +11,7 @@ export function redactUrl(url: string): string {
     const part = parts[i]!;
     const eq = part.indexOf('=');
     const name = eq === -1 ? part : part.slice(0, eq);
-    if (eq !== -1 && SECRET_PARAM.test(decodeSafe(name))) {
+    if (eq !== -1 && SECRET_PARAM.test(name.includes('%') ? decodeSafe(name) : name)) {
       parts[i] = `${name}=[REDACTED]`;
       changed = true;
     }

@@ -39,6 +39,10 @@ export interface CatchAll {
 const TAP = Symbol('strangler.responseTap');
 type Tapped = IncomingMessage & { [TAP]?: ResponseTap };
 
+/** The legacy answer's deadline, kept on the client's request: set when the forwarded request is sent, cleared by its answer. */
+const TIMER = Symbol('strangler.upstreamTimer');
+type Timed = IncomingMessage & { [TIMER]?: NodeJS.Timeout };
+
 class UpstreamTimeout extends Error {
   readonly code = 'UPSTREAM_TIMEOUT';
 }
@@ -81,17 +85,15 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
   const agent = new ForwardingAgent(
     { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.keepAliveMs, scheduling: 'lifo' },
     (outgoing, req, res) => {
-      // Three listeners, on events that fire once each (plain `on`: no once-wrappers on a path
-      // every forwarded request takes). The client response always closes, answered or not,
-      // so that is where a timer still pending is cleared.
-      let timer: NodeJS.Timeout | undefined;
+      // Two listeners, on events that fire once each (plain `on`: no once-wrappers on a path
+      // every forwarded request takes). The timer is cleared when the response arrives (the
+      // 'proxyRes' handler below) or when the client response closes, answered or not.
       outgoing.on('finish', () => {
-        timer = setTimeout(() => outgoing.destroy(new UpstreamTimeout('legacy answer timed out')), opts.timeoutMs);
+        (req as Timed)[TIMER] = setTimeout(() => outgoing.destroy(new UpstreamTimeout('legacy answer timed out')), opts.timeoutMs);
       });
-      outgoing.on('response', () => clearTimeout(timer));
       if (req.headers.expect !== undefined) outgoing.on('continue', () => res.writeContinue());
       res.on('close', () => {
-        clearTimeout(timer);
+        clearTimeout((req as Timed)[TIMER]);
         // A client that leaves cancels the legacy request (and its response stream).
         if (!res.writableFinished) outgoing.destroy();
       });
@@ -114,6 +116,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
           agent.pending = { req, res };
         });
         proxyServer.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
+          clearTimeout((req as Timed)[TIMER]);
           (req as Tapped)[TAP]?.(proxyRes);
           res.statusCode = proxyRes.statusCode ?? 502;
           if (proxyRes.statusMessage) res.statusMessage = proxyRes.statusMessage;
