@@ -103,6 +103,23 @@ describe('graceful shutdown', () => {
     expect(refused).toBe('ECONNREFUSED');
     expect(await inFlight).toBe(200);
     expect((await own.exited).code).toBe(0);
+    // Log lines are gathered before they are written: the last request's line is not lost at exit.
+    expect(own.output()).toMatch(/"url":"\/api\/slow\?ms=800"[^\n]*"msg":"GET catch-all 200"/);
+  });
+});
+
+describe('request log', () => {
+  it('writes one line per request to stdout while the proxy runs', async () => {
+    await new Promise<void>((resolve, reject) => {
+      http.get({ port: proxy.port, path: '/api/echo/logged', agent: false, headers: { 'X-Correlation-Id': 'stdout-line-1' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject);
+    });
+    const deadline = Date.now() + 2_000;
+    while (!proxy.output().includes('"correlationId":"stdout-line-1"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const line = proxy.output().split('\n').find((l) => l.includes('"correlationId":"stdout-line-1"'));
+    expect(JSON.parse(line!)).toMatchObject({ req: { method: 'GET', url: '/api/echo/logged' }, res: { statusCode: 200 }, route: 'catch-all', servedBy: 'legacy' });
   });
 });
 

@@ -214,6 +214,12 @@ describe('failures', () => {
     await until(() => stack.legacy.received.some((r) => r.url.includes(marker)), 2_000);
     req.destroy();
     await until(() => stack.legacy.received.find((r) => r.url.includes(marker))?.aborted === true, 3_000);
+    // Logged and counted as 499 (client closed the request), not as the status it never got.
+    await until(() => stack.logs.some((l) => (l.req as { url?: string } | undefined)?.url?.includes(marker)));
+    const line = stack.logs.find((l) => (l.req as { url?: string } | undefined)?.url?.includes(marker))!;
+    expect(line).toMatchObject({ res: { statusCode: 499 }, route: 'catch-all', servedBy: 'legacy', level: 40 });
+    const metrics = await rawRequest({ port: stack.proxyPort, path: '/_proxy/metrics' });
+    expect(metrics.body.toString()).toMatch(/proxy_request_duration_seconds_count\{route="catch-all",served_by="legacy",method="GET",status_class="4xx"\} [1-9]/);
   });
 
   it('answers 502 problem+json when the legacy API cannot be reached', async () => {
