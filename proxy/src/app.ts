@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { assignCorrelationId } from './edge/correlation-id.ts';
+import { assignCorrelationId, echoCorrelationId } from './edge/correlation-id.ts';
 import { createRequestLogger } from './edge/logging.ts';
 import { createMetrics, type Metrics } from './edge/metrics.ts';
 import { createFinishedHook } from './edge/finished.ts';
@@ -184,7 +184,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     url.startsWith(prefix) && (url.length === prefix.length || url[prefix.length] === '/' || url[prefix.length] === '?');
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const correlationId = assignCorrelationId(req, res);
+    const correlationId = assignCorrelationId(req);
     setState(req, { correlationId, startedAt: process.hrtime.bigint(), servedBy: 'legacy', route: 'catch-all', arrivedWith: traffic.arrivedWith(req) });
     watchFinished(res);
     const url = req.url!;
@@ -192,14 +192,17 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       const state = stateOf(req);
       state.servedBy = 'own';
       state.route = 'own';
+      echoCorrelationId(res, correlationId);
       return toExpress(req, res);
     }
     const match = registry.match(req.method!, url);
     if (match) {
       attachMatch(req, match);
+      echoCorrelationId(res, correlationId);
       return toExpress(req, res);
     }
     if (gate.wants(req)) {
+      echoCorrelationId(res, correlationId);
       gate.admit(req, res).then(
         (admitted) => admitted && catchAll.forward(req, res),
         (err: unknown) => {
@@ -209,6 +212,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       );
       return;
     }
+    // Plain pass-through: the catch-all echoes the correlation id in its one writeHead.
     catchAll.forward(req, res);
   }
 

@@ -13,13 +13,18 @@ export function isWellFormedCorrelationId(value: string): boolean {
 }
 
 /**
- * Takes the caller's X-Correlation-Id when well formed, else generates one; sets it on
- * the request (so the legacy API receives it) and echoes it on the response.
+ * Takes the caller's X-Correlation-Id when well formed, else generates one, and sets it on
+ * the request, so the legacy API receives it. The response echoes it: `echoCorrelationId` on
+ * the lanes that go through Express or the identity gate, and the catch-all's one writeHead
+ * on plain pass-through (a header set earlier would take Node off its writeHead fast path).
  */
-export function assignCorrelationId(req: IncomingMessage, res: ServerResponse): string {
+export function assignCorrelationId(req: IncomingMessage): string {
   const given = req.headers[CORRELATION_HEADER];
   const id = typeof given === 'string' && WELL_FORMED.test(given) ? given : randomUUID();
   if (id !== given) req.headers[CORRELATION_HEADER] = id;
-  res.setHeader('X-Correlation-Id', id);
   return id;
+}
+
+export function echoCorrelationId(res: ServerResponse, id: string): void {
+  res.setHeader('X-Correlation-Id', id);
 }

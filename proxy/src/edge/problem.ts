@@ -73,7 +73,10 @@ export const problems = {
   }),
 };
 
-/** Writes a problem+json answer unless headers already went out (then the socket is cut). */
+/**
+ * Writes a problem+json answer, its correlation id in the body and in X-Correlation-Id,
+ * unless headers already went out (then the socket is cut).
+ */
 export function sendProblem(
   res: ServerResponse,
   problem: Problem,
@@ -86,6 +89,7 @@ export function sendProblem(
   }
   const body = JSON.stringify({ ...problem, correlationId });
   res.statusCode = problem.status;
+  if (correlationId !== undefined) res.setHeader('X-Correlation-Id', correlationId);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('content-type', 'application/problem+json');
   res.setHeader('content-length', Buffer.byteLength(body));

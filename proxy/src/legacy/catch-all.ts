@@ -5,7 +5,7 @@ import { parse as parseUrl } from 'node:url';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import { stripRequestHopByHop } from './hop-by-hop.ts';
-import { copyResponseHeaders } from './response-headers.ts';
+import { legacyHeaderPairs, writeLegacyHead } from './response-headers.ts';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { CORRELATION_HEADER } from '../edge/correlation-id.ts';
 import { redactUrl } from '../edge/redact.ts';
@@ -39,10 +39,6 @@ export interface CatchAll {
 const TAP = Symbol('strangler.responseTap');
 type Tapped = IncomingMessage & { [TAP]?: ResponseTap };
 
-/** The legacy answer's deadline, kept on the client's request: set when the forwarded request is sent, cleared by its answer. */
-const TIMER = Symbol('strangler.upstreamTimer');
-type Timed = IncomingMessage & { [TIMER]?: NodeJS.Timeout };
-
 class UpstreamTimeout extends Error {
   readonly code = 'UPSTREAM_TIMEOUT';
 }
@@ -63,7 +59,8 @@ httpProxyCommon.urlJoin = (targetPath: string, requestPath: string) =>
  * per-request wiring (timeout, cancellation, 100-continue relay) is attached.
  */
 class ForwardingAgent extends http.Agent {
-  pending: { req: IncomingMessage; res: ServerResponse } | null = null;
+  pendingReq: IncomingMessage | null = null;
+  pendingRes: ServerResponse | null = null;
   constructor(
     options: http.AgentOptions,
     private readonly wire: (outgoing: ClientRequest, req: IncomingMessage, res: ServerResponse) => void,
@@ -71,11 +68,54 @@ class ForwardingAgent extends http.Agent {
     super(options);
   }
   addRequest(outgoing: ClientRequest, options: unknown): void {
-    const p = this.pending;
-    this.pending = null;
-    if (p) this.wire(outgoing, p.req, p.res);
+    const req = this.pendingReq;
+    const res = this.pendingRes;
+    this.pendingReq = this.pendingRes = null;
+    if (req && res) this.wire(outgoing, req, res);
     (http.Agent.prototype as unknown as { addRequest: (r: ClientRequest, o: unknown) => void }).addRequest.call(this, outgoing, options);
   }
+}
+
+// Per-request links, kept on the objects themselves so the listeners below can be shared
+// functions (no closures made per forwarded request).
+const CLIENT_RES = Symbol('strangler.clientResponse');
+const OUTGOING = Symbol('strangler.outgoing');
+const LEGACY_RES = Symbol('strangler.legacyResponse');
+const DEADLINE = Symbol('strangler.deadline');
+type Outgoing = ClientRequest & { [CLIENT_RES]: ServerResponse; [DEADLINE]?: NodeJS.Timeout };
+type ClientRes = ServerResponse & { [OUTGOING]: Outgoing; [LEGACY_RES]?: LegacyRes };
+type LegacyRes = IncomingMessage & { [CLIENT_RES]: ClientRes };
+
+function relayContinue(this: Outgoing): void {
+  this[CLIENT_RES].writeContinue();
+}
+function clientClosed(this: ClientRes): void {
+  const outgoing = this[OUTGOING];
+  clearTimeout(outgoing[DEADLINE]);
+  // A client that leaves cancels the legacy request (and its response stream).
+  if (!this.writableFinished) outgoing.destroy();
+}
+function expire(outgoing: Outgoing): void {
+  outgoing.destroy(new UpstreamTimeout('legacy answer timed out'));
+}
+// The legacy body, relayed chunk by chunk with backpressure: what pipe() does, without the
+// seven listeners and nine closures pipe() sets up and tears down per response.
+function relayChunk(this: LegacyRes, chunk: Buffer): void {
+  const res = this[CLIENT_RES];
+  if (!res.write(chunk)) {
+    this.pause();
+    res[LEGACY_RES] = this;
+    res.once('drain', resumeLegacy);
+  }
+}
+function resumeLegacy(this: ClientRes): void {
+  this[LEGACY_RES]?.resume();
+}
+function relayEnd(this: LegacyRes): void {
+  this[CLIENT_RES].end();
+}
+function legacyFailed(this: LegacyRes): void {
+  this[CLIENT_RES].destroy();
 }
 
 export function createCatchAll(opts: CatchAllOptions): CatchAll {
@@ -85,20 +125,19 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
   const agent = new ForwardingAgent(
     { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.keepAliveMs, scheduling: 'lifo' },
     (outgoing, req, res) => {
-      // Two listeners, on events that fire once each (plain `on`: no once-wrappers on a path
-      // every forwarded request takes). The timer is cleared when the response arrives (the
-      // 'proxyRes' handler below) or when the client response closes, answered or not.
-      outgoing.on('finish', () => {
-        (req as Timed)[TIMER] = setTimeout(() => outgoing.destroy(new UpstreamTimeout('legacy answer timed out')), opts.timeoutMs);
-      });
-      if (req.headers.expect !== undefined) outgoing.on('continue', () => res.writeContinue());
-      res.on('close', () => {
-        clearTimeout((req as Timed)[TIMER]);
-        // A client that leaves cancels the legacy request (and its response stream).
-        if (!res.writableFinished) outgoing.destroy();
-      });
+      // The deadline starts when the request is fully sent and ends with the legacy answer
+      // (the 'proxyRes' handler below) or with the client response, answered or not.
+      const o = outgoing as Outgoing;
+      o[CLIENT_RES] = res;
+      (res as ClientRes)[OUTGOING] = o;
+      o.on('finish', sent);
+      if (req.headers.expect !== undefined) o.on('continue', relayContinue);
+      res.on('close', clientClosed);
     },
   );
+  function sent(this: Outgoing): void {
+    this[DEADLINE] = setTimeout(expire, opts.timeoutMs, this);
+  }
 
   const middleware: RequestHandler = createProxyMiddleware({
     // Parsed once here: given the string, http-proxy would url.parse it on every request.
@@ -113,16 +152,19 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     plugins: [
       (proxyServer) => {
         proxyServer.on('start', (req: IncomingMessage, res: ServerResponse) => {
-          agent.pending = { req, res };
+          agent.pendingReq = req;
+          agent.pendingRes = res;
         });
         proxyServer.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
-          clearTimeout((req as Timed)[TIMER]);
+          clearTimeout((proxyRes as IncomingMessage & { req: Outgoing }).req[DEADLINE]);
           (req as Tapped)[TAP]?.(proxyRes);
-          res.statusCode = proxyRes.statusCode ?? 502;
-          if (proxyRes.statusMessage) res.statusMessage = proxyRes.statusMessage;
-          copyResponseHeaders(proxyRes, res, () => opts.publicOrigin(req), rewrite);
-          proxyRes.on('error', () => res.destroy());
-          proxyRes.pipe(res);
+          const pairs = legacyHeaderPairs(proxyRes, () => opts.publicOrigin(req), rewrite);
+          writeLegacyHead(res, proxyRes.statusCode ?? 502, proxyRes.statusMessage, pairs, req.headers[CORRELATION_HEADER] as string | undefined);
+          const legacyRes = proxyRes as LegacyRes;
+          legacyRes[CLIENT_RES] = res as ClientRes;
+          legacyRes.on('error', legacyFailed);
+          legacyRes.on('data', relayChunk);
+          legacyRes.on('end', relayEnd);
         });
         proxyServer.on('error', (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | Duplex) => {
           if (!('setHeader' in res)) {

@@ -229,6 +229,7 @@ describe('failures', () => {
       expect(r.status).toBe(502);
       expect(r.headers['content-type']).toBe('application/problem+json');
       expect(json(r)).toMatchObject({ status: 502, correlationId: 'corr-502' });
+      expect(r.headers['x-correlation-id']).toBe('corr-502');
       expect(r.body.toString()).not.toMatch(/at .*\.ts|ECONNREFUSED/);
       // The warning about the failure names the request too, with its secrets redacted.
       await until(() => down.logs.some((l) => l.correlationId === 'corr-502' && l.msg === 'legacy unreachable'));
@@ -247,6 +248,7 @@ describe('failures', () => {
       expect(r.status).toBe(504);
       expect(json(r)).toMatchObject({ status: 504, title: 'Gateway Timeout' });
       expect(typeof json(r).correlationId).toBe('string');
+      expect(r.headers['x-correlation-id']).toBe(json(r).correlationId);
       // The answer came from the proxy's timeout, not from the legacy API finishing.
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
