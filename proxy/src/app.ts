@@ -92,10 +92,11 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     flushMs: config.status.flushMs,
     carriesSessionCookie: sessions.carriesCookie,
     log,
+    settle: () => finished.drain(),
   });
   const metrics = createMetrics();
-  // The one listener each request gets for its end: metrics, the log line, the status page.
-  const watchFinished = createFinishedHook([metrics.record, requestLog, traffic.record]);
+  // The one listener each request gets for its end: metrics, the log line, the status page (in batches).
+  const finished = createFinishedHook([metrics.record, requestLog, traffic.record]);
   shadowStats.onOutcome((route, outcome) => {
     metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
     traffic.recordShadow(route, outcome);
@@ -135,6 +136,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   own.use(healthRouter(probe));
   own.use('/auth', auth.router);
   own.get('/metrics', async (_req, res) => {
+    finished.drain(); // every request that finished before the scrape is in it
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   own.use(
@@ -185,9 +187,17 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const correlationId = assignCorrelationId(req);
-    setState(req, { correlationId, startedAt: process.hrtime.bigint(), servedBy: 'legacy', route: 'catch-all', arrivedWith: traffic.arrivedWith(req) });
-    watchFinished(res);
     const url = req.url!;
+    setState(req, {
+      correlationId,
+      startedAt: process.hrtime.bigint(),
+      method: req.method!,
+      url,
+      servedBy: 'legacy',
+      route: 'catch-all',
+      arrivedWith: traffic.arrivedWith(req),
+    });
+    finished.watch(res);
     if (isOwn(url)) {
       const state = stateOf(req);
       state.servedBy = 'own';
@@ -259,6 +269,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      finished.close(); // the last requests' log lines, metrics and counts
       catchAll.close();
       await traffic.close();
       await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), ...auth.stores.map((k) => closeKeyv(k))]);

@@ -1,33 +1,73 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stateOf, type RequestState } from './request-state.ts';
+import type { ServerResponse } from 'node:http';
+import { stateOf, type FinishedRequest } from './request-state.ts';
+
+/** Edge bookkeeping for a finished request: the metrics, the log line, the status page's counts. */
+export type FinishedListener = (done: FinishedRequest) => void;
+
+export interface FinishedHook {
+  /** Gives the response the one 'close' listener the edge needs. */
+  watch(res: ServerResponse): void;
+  /** Runs the listeners for every request that finished since the last run, now (before a read of the metrics or the status page). */
+  drain(): void;
+  /** Drains, and stops draining at process exit (the proxy is closing). */
+  close(): void;
+}
+
+/** How long finished requests wait for their bookkeeping: the log's own gathering window. */
+const BATCH_MS = 10;
+
+// What is still waiting when the process exits (a crash, a process.exit) is reported then.
+const live = new Set<() => void>();
+process.on('exit', () => {
+  for (const drain of live) drain();
+});
 
 /**
- * What the edge learns when a request is over: its state, the status the client got (499
- * when the client left before the response finished, as nginx counts it) and how long it took.
+ * One 'close' listener per request, the same function for every request, notes the request
+ * as finished: its state, the status the client got (499 when the client left before the
+ * response finished, as nginx counts it) and how long it took. The listeners then run in
+ * batches, every 10 ms while requests finish, each listener over the whole batch in turn. Run
+ * per request, between the sockets' work, the same bookkeeping cost several times more
+ * (docs/performance.md): its code and data were never warm. A batch holds the requests'
+ * state records, never the request objects. Readers that must see the latest requests (the
+ * metrics endpoint, the status page) call drain() first.
  */
-export type FinishedListener = (req: IncomingMessage, state: RequestState, status: number, seconds: number) => void;
+export function createFinishedHook(listeners: readonly FinishedListener[]): FinishedHook {
+  let batch: FinishedRequest[] = [];
+  let timer: NodeJS.Timeout | undefined;
 
-/**
- * One 'close' listener per request, the same function for every request, feeds the metrics,
- * the request log line and the status page's accounting. A response always emits 'close'
- * (after 'finish' when it completed), and `res.req` leads back to the request. Listeners
- * registered per request, and closures made per request, are what a pass-through pays for.
- */
-export function createFinishedHook(listeners: readonly FinishedListener[]): (res: ServerResponse) => void {
-  function finished(this: ServerResponse): void {
-    const req = this.req;
-    const state = stateOf(req);
-    const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
-    const status = this.writableFinished ? this.statusCode : 499;
+  function drain(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    const done = batch;
+    batch = [];
     for (const listener of listeners) {
-      try {
-        listener(req, state, status, seconds);
-      } catch {
-        // Counting and logging are best effort: a fault there must never reach the process.
+      for (let i = 0; i < done.length; i++) {
+        try {
+          listener(done[i]!);
+        } catch {
+          // Counting and logging are best effort: a fault there must never reach the process.
+        }
       }
     }
   }
-  return (res) => {
-    res.on('close', finished);
+  live.add(drain);
+
+  function finished(this: ServerResponse): void {
+    const done = stateOf(this.req) as FinishedRequest;
+    done.status = this.writableFinished ? this.statusCode : 499;
+    done.seconds = Number(process.hrtime.bigint() - done.startedAt) / 1e9;
+    if (batch.push(done) === 1) timer = setTimeout(drain, BATCH_MS).unref();
+  }
+
+  return {
+    watch(res) {
+      res.on('close', finished);
+    },
+    drain,
+    close() {
+      drain();
+      live.delete(drain);
+    },
   };
 }

@@ -46,6 +46,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 function gatheredLines(dest: DestinationStream): DestinationStream & { flush(cb?: () => void): void } {
   let pending = '';
   let scheduled = false;
+  let exiting = false;
   const flush = () => {
     scheduled = false;
     if (pending === '') return;
@@ -53,11 +54,16 @@ function gatheredLines(dest: DestinationStream): DestinationStream & { flush(cb?
     pending = '';
     dest.write(out);
   };
-  process.once('exit', flush);
+  // At exit, what is gathered goes out, and so does every line written after (the request
+  // lines still waiting in the finished hook's batch, whatever order the exit listeners run in).
+  process.once('exit', () => {
+    exiting = true;
+    flush();
+  });
   return {
     write(line: string) {
       pending += line;
-      if (pending.length > 65_536) flush();
+      if (exiting || pending.length > 65_536) flush();
       else if (!scheduled) {
         scheduled = true;
         setTimeout(flush, 10).unref();
@@ -73,29 +79,28 @@ function gatheredLines(dest: DestinationStream): DestinationStream & { flush(cb?
 /**
  * One JSON line per request when its response closes: method, url (secret query values
  * redacted), status, duration, route, which backend served it, the flags' decision and the
- * correlation id. Never headers. Fed by the edge's finished hook, the listener every request
- * already has, rather than by pino-http, whose per-request child logger and three listeners
- * cost a tenth of a forwarded request (docs/performance.md).
+ * correlation id. Never headers. Fed by the edge's finished hook, in batches, rather than by
+ * pino-http, whose per-request child logger and three listeners cost a tenth of a forwarded
+ * request (docs/performance.md).
  */
 export function createRequestLogger(logger: Logger): FinishedListener {
   // Built field by field from safe values, so the line skips the redaction pass, whose
   // wildcard paths cost a walk of every line.
   const log = logger.child({}, { redact: { paths: [] } });
-  return (req, state, status, seconds) => {
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  return (done) => {
+    const level = done.status >= 500 ? 'error' : done.status >= 400 ? 'warn' : 'info';
     if (!log.isLevelEnabled(level)) return;
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
     log[level](
       {
-        req: { method: req.method, url: redactUrl(url) },
-        res: { statusCode: status },
-        durationMs: Math.round(seconds * 10_000) / 10,
-        correlationId: state.correlationId,
-        route: state.route,
-        servedBy: state.servedBy,
-        decision: state.decision,
+        req: { method: done.method, url: redactUrl(done.url) },
+        res: { statusCode: done.status },
+        durationMs: Math.round(done.seconds * 10_000) / 10,
+        correlationId: done.correlationId,
+        route: done.route,
+        servedBy: done.servedBy,
+        decision: done.decision,
       },
-      `${req.method} ${state.route} ${status}`,
+      `${done.method} ${done.route} ${done.status}`,
     );
   };
 }

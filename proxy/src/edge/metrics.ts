@@ -42,8 +42,8 @@ export function createMetrics(): Metrics {
   return {
     registry,
     shadowOutcomes,
-    record(req, state, status, seconds) {
-      series(state.route, state.servedBy, req.method ?? 'GET', status).observe(seconds);
+    record(done) {
+      series(done.route, done.servedBy, done.method, done.status).observe(done.seconds);
     },
   };
 }

@@ -3,10 +3,13 @@ import type { IncomingMessage } from 'node:http';
 /** Who served a request: the legacy API, a migrated route, or the proxy itself. */
 export type ServedBy = 'legacy' | 'migrated' | 'own';
 
-/** What the pipeline learns about one request; read by the log line and the metrics. */
+/** What the pipeline learns about one request; read by the log line, the metrics and the status page. */
 export interface RequestState {
   correlationId: string;
   startedAt: bigint;
+  method: string;
+  /** As the client sent it (routing may rewrite `req.url` later). */
+  url: string;
   servedBy: ServedBy;
   /** `catch-all`, a migrated route's id, or the own endpoint's name. */
   route: string;
@@ -16,7 +19,13 @@ export interface RequestState {
    * The credentials the request arrived with, read from the raw headers on arrival (the
    * pipeline later swaps our cookie for a minted bearer): the status page's dual-auth shares.
    */
-  arrivedWith?: 'session' | 'legacyJwt' | 'other';
+  arrivedWith: 'session' | 'legacyJwt' | 'other';
+}
+
+/** A request whose response is over: the status the client got (499 if it left first) and how long it took. */
+export interface FinishedRequest extends RequestState {
+  status: number;
+  seconds: number;
 }
 
 const STATE = Symbol('strangler.requestState');

@@ -101,16 +101,21 @@ describe('who serves a request', () => {
       stack.setFlags({ 'route.course-detail': { rollout } });
       await new Promise((r) => setTimeout(r, 1_500)); // the file is re-read within 2 s
       const n = 400;
-      const sides = new Map<string, Set<string>>();
+      const calls: Array<{ userId: string; correlationId: string }> = [];
       for (let i = 0; i < n; i++) {
         const userId = `u-load-${i}`;
         const token = await users.tokenFor(userId);
         for (let k = 0; k < 3; k++) {
           // The stand-in knows none of these users, so answers may be 401s: only the decision counts here.
           const { correlationId } = await call(stack, '/api/courses/c-101', token);
-          const decision = String((await logLine(stack, correlationId)).decision);
-          (sides.get(userId) ?? sides.set(userId, new Set()).get(userId)!).add(decision);
+          calls.push({ userId, correlationId });
         }
+      }
+      // The decisions, from the request log (its lines are written in batches, shortly after each answer).
+      const sides = new Map<string, Set<string>>();
+      for (const { userId, correlationId } of calls) {
+        const decision = String((await logLine(stack, correlationId)).decision);
+        (sides.get(userId) ?? sides.set(userId, new Set()).get(userId)!).add(decision);
       }
       expect([...sides.values()].every((s) => s.size === 1)).toBe(true); // sticky
       const migratedShare = ([...sides.values()].filter((s) => s.has('migrated')).length / n) * 100;

@@ -29,7 +29,7 @@ beforeAll(async () => {
   };
   const app = express();
   app.use((req, _res, next) => {
-    setState(req, { correlationId: 'corr-test', startedAt: 0n, servedBy: 'own', route: 'own' });
+    setState(req, { correlationId: 'corr-test', startedAt: 0n, method: req.method, url: req.url, servedBy: 'own', route: 'own', arrivedWith: 'other' });
     next();
   });
   app.get('/_proxy/status', async (req, res) => {

@@ -28,14 +28,18 @@ function accounting(keyv: Keyv, now: () => number, storage: 'memory' | 'redis' =
 let seq = 0;
 function request(a: TrafficAccounting, o: { route?: string; servedBy?: RequestState['servedBy']; decision?: RequestState['decision']; status?: number; ms?: number; url?: string; method?: string; headers?: Record<string, string>; id?: string }) {
   const req = { method: o.method ?? 'GET', url: o.url ?? '/api/x', headers: o.headers ?? {} } as unknown as IncomingMessage;
-  const state: RequestState = {
+  a.record({
     correlationId: o.id ?? `req-${++seq}`,
     startedAt: 0n,
+    method: req.method!,
+    url: req.url!,
     servedBy: o.servedBy ?? 'legacy',
     route: o.route ?? 'catch-all',
     ...(o.decision ? { decision: o.decision } : {}),
-  };
-  a.record(req, state, o.status ?? 200, (o.ms ?? 10) / 1000);
+    arrivedWith: a.arrivedWith(req),
+    status: o.status ?? 200,
+    seconds: (o.ms ?? 10) / 1000,
+  });
 }
 
 describe('traffic accounting', () => {
@@ -105,7 +109,7 @@ describe('traffic accounting', () => {
     const arrived = { method: 'GET', url: '/x', headers: { cookie: 'sp_session=s%3Aabc' } } as unknown as IncomingMessage;
     const arrivedWith = a.arrivedWith(arrived);
     arrived.headers = { authorization: 'Bearer minted' };
-    a.record(arrived, { correlationId: 'c', startedAt: 0n, servedBy: 'legacy', route: 'catch-all', arrivedWith }, 200, 0.01);
+    a.record({ correlationId: 'c', startedAt: 0n, method: 'GET', url: '/x', servedBy: 'legacy', route: 'catch-all', arrivedWith, status: 200, seconds: 0.01 });
     await a.flush();
     expect((await a.view()).days[0]!.auth.session).toBe(3);
   });

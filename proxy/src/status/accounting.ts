@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import type { Logger } from 'pino';
-import type { RequestState } from '../edge/request-state.ts';
+import type { FinishedRequest } from '../edge/request-state.ts';
 import type { ShadowOutcome } from '../routing/shadow-stats.ts';
 import { endpointKey } from './path-template.ts';
 import { createRecentRing, type RecentRequest } from './recent-requests.ts';
@@ -14,7 +14,7 @@ export type { TrafficView, MismatchNote } from './traffic-store.ts';
 export type { RecentRequest } from './recent-requests.ts';
 
 /**
- * Traffic accounting for the status page. `record` runs in the one finish listener of every
+ * Traffic accounting for the status page. `record` runs in the edge's finished hook for every
  * request and touches memory only; a background flush (every `flushMs`, and at close) writes
  * this instance's counters to Keyv, where readers add up all instances. Counters fail open:
  * a store that is away costs the page its numbers, never a request.
@@ -26,7 +26,8 @@ export interface TrafficAccounting {
   readonly startedAt: number;
   /** On arrival, before the pipeline changes any header: which credentials came (for RequestState.arrivedWith). */
   arrivedWith(req: IncomingMessage): AuthKind;
-  record(req: IncomingMessage, state: RequestState, status: number, seconds: number): void;
+  /** A finished request (an edge finished-hook listener). */
+  record(done: FinishedRequest): void;
   /** Shadow comparisons, as the shadow stats report them (after the response, off the request path). */
   recordShadow(routeId: string, outcome: ShadowOutcome): void;
   /** Writes what changed since the last flush; resolves when the store has it (or failed). */
@@ -52,6 +53,8 @@ export interface TrafficAccountingOptions {
   recentCapacity?: number;
   /** How long flushed recent requests stay findable from any instance (default 1 h). */
   recentTtlMs?: number;
+  /** Records the requests that finished but wait in the edge's batch (FinishedHook.drain), before a read or a flush. */
+  settle?: () => void;
 }
 
 const BEARER = /^\s*bearer\s/i;
@@ -115,26 +118,26 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
     flushMs: opts.flushMs,
     startedAt,
     arrivedWith: authKind,
-    record(req, state, status, seconds) {
+    record(done) {
       const at = now();
-      const ms = seconds * 1000;
+      const ms = done.seconds * 1000;
       const side: Side | 'own' =
-        state.servedBy === 'own'
+        done.servedBy === 'own'
           ? 'own'
-          : state.servedBy === 'migrated'
+          : done.servedBy === 'migrated'
             ? 'migrated'
-            : state.decision === 'legacy' || state.decision === 'shadow'
-              ? state.decision
-              : state.route === 'catch-all'
+            : done.decision === 'legacy' || done.decision === 'shadow'
+              ? done.decision
+              : done.route === 'catch-all'
                 ? 'legacy'
                 : 'refused';
-      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      const url = done.url;
       const q = url.indexOf('?');
-      ring.push(state.correlationId, at, req.method ?? 'GET', q === -1 ? url : url.slice(0, q), state.route, state.servedBy, side, status, ms);
+      ring.push(done.correlationId, at, done.method, q === -1 ? url : url.slice(0, q), done.route, done.servedBy, side, done.status, ms);
       if (side === 'own') return;
-      recorder.request(state.route, side, status, ms, at);
-      recorder.auth(state.arrivedWith ?? authKind(req), at);
-      if (state.route === 'catch-all') recorder.catchAll(endpointKey(req.method, url), at);
+      recorder.request(done.route, side, done.status, ms, at);
+      recorder.auth(done.arrivedWith, at);
+      if (done.route === 'catch-all') recorder.catchAll(endpointKey(done.method, url), at);
     },
     recordShadow(routeId, outcome) {
       const at = now();
@@ -151,11 +154,16 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
       list.length = Math.min(list.length, MISMATCHES_KEPT);
       mismatchesChanged = true;
     },
-    flush: () => flush(),
+    flush: () => {
+      opts.settle?.();
+      return flush();
+    },
     async view() {
+      opts.settle?.();
       return store.read(instanceId, { startedAt, lastFlushAt }, now());
     },
     async lookup(correlationId) {
+      opts.settle?.();
       return ring.find(correlationId) ?? (await store.findRequest(correlationId));
     },
     async close() {

@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import type { IncomingMessage } from 'node:http';
 import { Keyv } from 'keyv';
 import pino from 'pino';
 import type { RequestState } from '../edge/request-state.ts';
@@ -31,7 +30,7 @@ function setup(countingSince: number) {
   const traffic = createTrafficAccounting({ keyv: new Keyv(), storage: 'redis', flushMs: 60_000, carriesSessionCookie: () => false, log: pino({ level: 'silent' }), now: () => t });
   const send = (url: string, at: number, state: Partial<RequestState> = {}) => {
     t = at;
-    traffic.record({ method: 'GET', url, headers: { authorization: 'Bearer x' } } as unknown as IncomingMessage, { correlationId: 'c', startedAt: 0n, servedBy: 'legacy', route: 'catch-all', ...state }, 200, 0.01);
+    traffic.record({ correlationId: 'c', startedAt: 0n, method: 'GET', url, servedBy: 'legacy', route: 'catch-all', arrivedWith: 'legacyJwt', ...state, status: 200, seconds: 0.01 });
   };
   const snapshot = async (): Promise<StatusSnapshot> => {
     t = NOW;

@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Keyv } from 'keyv';
 import pino from 'pino';
 import { createCutoff } from '../identity/cutoff.ts';
@@ -28,7 +27,18 @@ beforeAll(async () => {
   const flags: Record<string, { rollout: number; shadow: boolean }> = { 'route.alpha': { rollout: 0, shadow: false }, 'route.beta': { rollout: 35, shadow: true }, 'route.gamma': { rollout: 100, shadow: false } };
   const traffic = createTrafficAccounting({ keyv: new Keyv(), storage: 'memory', flushMs: 60_000, carriesSessionCookie: () => false, log: pino({ level: 'silent' }) });
   const send = (url: string, route: string) =>
-    traffic.record({ method: 'GET', url, headers: {} } as unknown as IncomingMessage, { correlationId: 'c', startedAt: 0n, servedBy: route === 'catch-all' ? 'legacy' : 'migrated', route, ...(route === 'catch-all' ? {} : { decision: 'migrated' }) }, 200, 0.02);
+    traffic.record({
+      correlationId: 'c',
+      startedAt: 0n,
+      method: 'GET',
+      url,
+      servedBy: route === 'catch-all' ? 'legacy' : 'migrated',
+      route,
+      ...(route === 'catch-all' ? {} : { decision: 'migrated' }),
+      arrivedWith: 'other',
+      status: 200,
+      seconds: 0.02,
+    });
   for (let i = 0; i < 3; i++) send('/api/gamma', 'gamma');
   send('/api/beta', 'beta');
   send('/api/sessions/<b>s-1</b>', 'catch-all');
