@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import type { StubContext } from './context.ts';
@@ -30,10 +31,12 @@ export interface LegacyStubOptions {
   trustedKeys?: import('jose').JWK[] | object[];
   /** No request logging. */
   quiet?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP, as many legacy APIs do. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface LegacyStub {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with `tls`) */
   url: string;
   port: number;
   server: http.Server;
@@ -67,12 +70,12 @@ export async function startLegacyStub(opts: LegacyStubOptions = {}): Promise<Leg
     world,
     tokens,
     stats,
-    origin: () => `http://${urlHost(publicAddress(listening!))}:${listening!.port}`,
+    origin: () => `${opts.tls ? 'https' : 'http'}://${urlHost(publicAddress(listening!))}:${listening!.port}`,
     cookieDomain: () => publicAddress(listening!),
     faults: { get: () => rules.map((rule) => ({ ...rule })), set: setFaults },
   };
 
-  const server = http.createServer();
+  const server: http.Server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
   const pipeline = createRequestPipeline({
     app: createApp(ctx),
     recorder,

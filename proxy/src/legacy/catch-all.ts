@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { parse as parseUrl } from 'node:url';
@@ -56,24 +57,32 @@ httpProxyCommon.urlJoin = (targetPath: string, requestPath: string) =>
  * http-proxy creates the outgoing request itself and, for `Expect: 100-continue`, never
  * shows it to 'proxyReq' listeners. The agent sees every outgoing request, synchronously,
  * right after http-proxy's 'start' event for the same incoming request: that is where the
- * per-request wiring (timeout, cancellation, 100-continue relay) is attached.
+ * per-request wiring (timeout, cancellation, 100-continue relay) is attached. An http or an
+ * https agent, as the legacy URL says (Node refuses an agent of the other protocol).
  */
-class ForwardingAgent extends http.Agent {
-  pendingReq: IncomingMessage | null = null;
-  pendingRes: ServerResponse | null = null;
-  constructor(
-    options: http.AgentOptions,
-    private readonly wire: (outgoing: ClientRequest, req: IncomingMessage, res: ServerResponse) => void,
-  ) {
-    super(options);
-  }
-  addRequest(outgoing: ClientRequest, options: unknown): void {
-    const req = this.pendingReq;
-    const res = this.pendingRes;
-    this.pendingReq = this.pendingRes = null;
-    if (req && res) this.wire(outgoing, req, res);
-    (http.Agent.prototype as unknown as { addRequest: (r: ClientRequest, o: unknown) => void }).addRequest.call(this, outgoing, options);
-  }
+interface ForwardingAgent extends http.Agent {
+  pendingReq: IncomingMessage | null;
+  pendingRes: ServerResponse | null;
+}
+type AddRequest = (outgoing: ClientRequest, options: unknown) => void;
+
+function createForwardingAgent(
+  protocol: string,
+  options: http.AgentOptions,
+  wire: (outgoing: ClientRequest, req: IncomingMessage, res: ServerResponse) => void,
+): ForwardingAgent {
+  const agent = (protocol === 'https:' ? new https.Agent(options) : new http.Agent(options)) as ForwardingAgent & { addRequest: AddRequest };
+  agent.pendingReq = null;
+  agent.pendingRes = null;
+  const addRequest = agent.addRequest;
+  agent.addRequest = function (outgoing, requestOptions) {
+    const req = agent.pendingReq;
+    const res = agent.pendingRes;
+    agent.pendingReq = agent.pendingRes = null;
+    if (req && res) wire(outgoing, req, res);
+    addRequest.call(agent, outgoing, requestOptions);
+  };
+  return agent;
 }
 
 // Per-request links, kept on the objects themselves so the listeners below can be shared
@@ -122,7 +131,8 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
   const legacy = new URL(opts.legacyUrl);
   const rewrite = { legacyOrigin: legacy.origin, legacyHostname: legacy.hostname.toLowerCase() };
 
-  const agent = new ForwardingAgent(
+  const agent = createForwardingAgent(
+    legacy.protocol,
     { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.keepAliveMs, scheduling: 'lifo' },
     (outgoing, req, res) => {
       // The deadline starts when the request is fully sent and ends with the legacy answer
@@ -182,6 +192,12 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     ],
   });
 
+  function engineFailed(err: unknown, req: IncomingMessage, res: ServerResponse): void {
+    const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
+    opts.log.error({ err, correlationId, url: redactUrl(req.url ?? '') }, 'could not forward the request to the legacy API');
+    sendProblem(res, problems.internal(), correlationId);
+  }
+
   function prepare(req: IncomingMessage, isUpgrade: boolean): void {
     stripRequestHopByHop(req.headers, isUpgrade);
     keepRepeatedHeaders(req);
@@ -192,7 +208,8 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     forward(req, res, tap) {
       prepare(req, false);
       if (tap) (req as Tapped)[TAP] = tap;
-      void middleware(req as never, res as never);
+      // http-proxy-middleware hands what the engine throws to `next`; without one the client would wait forever.
+      void middleware(req as never, res as never, (err: unknown) => engineFailed(err, req, res));
     },
     upgrade(req, socket, head) {
       prepare(req, true);
