@@ -31,6 +31,13 @@ describe('verdicts', () => {
     expect(text).toMatch(/\*\*\* MISS \*\*\* {2}throughput, this proxy \/ textbook app: 1\.67x \(target >= 2x\)/);
   });
 
+  it('reads CPU per request from the median round, so one noisy round does not decide the cross-check', () => {
+    const proxy = row('proxy', 7_000, 3, 140);
+    proxy.cpu = [222, 128, 159].map((us) => ({ seconds: (us * 28_000) / 1e6, requests: 28_000 }));
+    const list = verdicts([row('bare', 10_000, 3, 100), row('textbook', 3_000, 5, 330), proxy]);
+    expect(list.find((v) => v.label.startsWith('CPU per request, bare'))!.value).toBe('0.63x'); // 100 / 159
+  });
+
   it('keeps the best closed-loop round, so one noisy round does not decide a row', () => {
     const bare = row('bare', 10_000, 3, 100);
     bare.closed.unshift({ ...bare.closed[0]!, requestsPerSec: 4_000 });

@@ -30,11 +30,16 @@ export interface Verdict {
   pass: boolean;
 }
 
-/** CPU microseconds per request over all closed-loop rounds: moves far less than requests/s when a neighbour takes the core. */
+/**
+ * CPU microseconds per request in the median closed-loop round. It moves less than
+ * requests/s when a neighbour takes the core, but not nothing: one round of a row once took
+ * 222 us where its other two took 125-159, so a figure pooled over all rounds let one burst
+ * decide the row. The median round is what one noisy round cannot move.
+ */
 export function cpuPerRequest(row: Row): number {
-  const seconds = row.cpu.reduce((sum, c) => sum + c.seconds, 0);
-  const requests = row.cpu.reduce((sum, c) => sum + c.requests, 0);
-  return (seconds * 1e6) / requests;
+  const perRound = row.cpu.map((c) => (c.seconds * 1e6) / c.requests).sort((a, b) => a - b);
+  const mid = perRound.length >> 1;
+  return perRound.length % 2 ? perRound[mid]! : (perRound[mid - 1]! + perRound[mid]!) / 2;
 }
 
 export function bestClosed(row: Row): WrkResult {

@@ -1,0 +1,103 @@
+import { freePort } from '../test-support/free-port.ts';
+import { cpuSeconds, killAllNow, spawnTs, stopAll, waitUntilServing } from './processes.ts';
+import { runWrk } from './wrk.ts';
+
+/**
+ * Is a change to the pass-through cheaper or dearer, by a few percent? `npm run bench`
+ * cannot tell: it loads one contender at a time, and this machine's speed moves by more than
+ * that between two of them. Here every build under comparison is pinned to the same core and
+ * loaded at the same moment, each by its own wrk, so whatever the neighbours do hits all of
+ * them alike; each round gives every build's CPU time per request, and the ratio to the first
+ * build in that same round. The figures are not `npm run bench`'s (the builds share a core
+ * and slow each other down); only the ratios are read.
+ *
+ *   npx tsx bench/compare.ts proxy/src/main.ts ../other-checkout/proxy/src/main.ts
+ *   npx tsx bench/compare.ts proxy/src/main.ts proxy/src/main.ts,LOG_LEVEL=silent
+ *
+ * An entry is a file Node runs with tsx (PORT, HOST, LEGACY_URL and TARGET are set for it),
+ * with optional `,NAME=value` environment after it. A second checkout of the repository (git
+ * worktree) is the way to compare two commits. Env: COMPARE_ROUNDS (10), COMPARE_SECONDS (3),
+ * COMPARE_CONNECTIONS (25 per build).
+ */
+
+const ROUNDS = positive('COMPARE_ROUNDS', 10);
+const SECONDS = positive('COMPARE_SECONDS', 3);
+const CONNECTIONS = positive('COMPARE_CONNECTIONS', 25);
+const PATH = '/api/echo/courses?orgId=org-uninett';
+const LOAD_CPU = '0';
+const BUILD_CPU = '1';
+
+interface Build {
+  label: string;
+  pid: number;
+  url: string;
+  cpuPerRequest: number[];
+}
+
+async function main(entries: string[]): Promise<void> {
+  if (entries.length < 2) throw new Error('name at least two entries to compare, e.g. proxy/src/main.ts ../other/proxy/src/main.ts');
+  const legacyPort = await freePort();
+  const legacyUrl = `http://127.0.0.1:${legacyPort}`;
+  const stub = spawnTs('bench/stand-in.ts', { cpu: LOAD_CPU, env: { PORT: String(legacyPort) } });
+  await waitUntilServing(legacyUrl, stub);
+
+  const builds: Build[] = [];
+  for (const entry of entries) {
+    const [file, ...assignments] = entry.split(',');
+    const port = await freePort();
+    const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: legacyUrl, TARGET: legacyUrl, LOG_LEVEL: 'info' };
+    for (const a of assignments) {
+      const eq = a.indexOf('=');
+      if (eq < 1) throw new Error(`"${a}" in "${entry}" is not NAME=value`);
+      env[a.slice(0, eq)] = a.slice(eq + 1);
+    }
+    const child = spawnTs(file!, { cpu: BUILD_CPU, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const url = `http://127.0.0.1:${port}${PATH}`;
+    await waitUntilServing(url, child);
+    builds.push({ label: entry, pid: child.pid!, url, cpuPerRequest: [] });
+  }
+
+  const load = (seconds: number) => Promise.all(builds.map((b) => runWrk({ url: b.url, connections: CONNECTIONS, seconds, cpu: LOAD_CPU })));
+  await load(2); // warm-up
+  for (let round = 1; round <= ROUNDS; round++) {
+    const before = builds.map((b) => cpuSeconds(b.pid));
+    const results = await load(SECONDS);
+    builds.forEach((b, i) => b.cpuPerRequest.push(((cpuSeconds(b.pid) - before[i]!) * 1e6) / results[i]!.requests));
+    console.log(`round ${round}: ${builds.map((b) => `${b.cpuPerRequest.at(-1)!.toFixed(0)} us`).join('  ')}`);
+  }
+
+  const first = builds[0]!;
+  console.log(`\nCPU per request of each build, and how much cheaper than the first it was (first / build, per round):`);
+  for (const b of builds) {
+    const ratios = b.cpuPerRequest.map((cpu, i) => first.cpuPerRequest[i]! / cpu);
+    console.log(
+      `  ${b.label}\n    median ${median(b.cpuPerRequest).toFixed(0)} us/req; ratio median ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
+    );
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+process.once('exit', killAllNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+
+main(process.argv.slice(2)).then(
+  () => stopAll(),
+  async (err: Error) => {
+    console.error(`compare: ${err.message}`);
+    await stopAll();
+    process.exitCode = 1;
+  },
+);
