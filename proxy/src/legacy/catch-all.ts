@@ -44,14 +44,41 @@ class UpstreamTimeout extends Error {
   readonly code = 'UPSTREAM_TIMEOUT';
 }
 
-// http-proxy joins target and request paths with a regex that folds `//` into `/`, and
-// without `toProxy` it re-parses the path with url.parse, which escapes some characters.
-// The frontend's bytes must reach the legacy API as sent, so the request path is taken
-// verbatim and only a base path of the target (if any) is put in front of it.
+/**
+ * The options of the request to the legacy API. http-proxy's own setupOutgoing, on every
+ * request: joins target and request paths with a regex that folds `//` into `/` (and without
+ * `toProxy` re-parses the path with url.parse, which escapes some characters), while the
+ * frontend's bytes must reach the legacy API as sent; copies ten TLS fields of the target,
+ * all unset here, and re-derives the Host header, into an object Node then copies twice more.
+ * For a catch-all's agent, the options are built from what was worked out once at start-up:
+ * the request path verbatim behind the target's base path, the legacy Host (changeOrigin), the
+ * headers as they are. Any other use of http-proxy in the process keeps the original.
+ */
+interface LegacyTarget {
+  hostname: string;
+  port: number;
+  /** The Host header the legacy API gets (changeOrigin). */
+  host: string;
+  /** The target's path, if any, without a trailing slash: put in front of every request path. */
+  basePath: string;
+}
+type SetupOutgoing = (outgoing: object, options: { agent?: unknown }, req: IncomingMessage, forward?: string) => object;
+const legacyTargets = new WeakMap<object, LegacyTarget>();
 const require = createRequire(import.meta.url);
-const httpProxyCommon = require('http-proxy/lib/http-proxy/common') as { urlJoin: (...parts: string[]) => string };
-httpProxyCommon.urlJoin = (targetPath: string, requestPath: string) =>
-  (targetPath === '/' || !targetPath ? '' : targetPath.replace(/\/$/, '')) + requestPath;
+const httpProxyCommon = require('http-proxy/lib/http-proxy/common') as { setupOutgoing: SetupOutgoing };
+const setupOutgoing = httpProxyCommon.setupOutgoing;
+httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
+  const target = forward || !options.agent ? undefined : legacyTargets.get(options.agent);
+  if (!target) return setupOutgoing(outgoing, options, req, forward);
+  return {
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: target.basePath + req.url,
+    headers: { ...req.headers, host: target.host },
+    agent: options.agent,
+  };
+};
 
 /**
  * http-proxy creates the outgoing request itself and, for `Expect: 100-continue`, never
@@ -149,13 +176,19 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     this[DEADLINE] = setTimeout(expire, opts.timeoutMs, this);
   }
 
+  legacyTargets.set(agent, {
+    hostname: legacy.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 literal without its brackets
+    port: Number(legacy.port) || (legacy.protocol === 'https:' ? 443 : 80),
+    host: legacy.host,
+    basePath: legacy.pathname.replace(/\/+$/, ''),
+  });
+
   const middleware: RequestHandler = createProxyMiddleware({
     // Parsed once here: given the string, http-proxy would url.parse it on every request.
     target: parseUrl(opts.legacyUrl) as never,
     changeOrigin: true,
     xfwd: true,
     ws: false, // upgrades are wired explicitly on the server (they never reach a request handler)
-    toProxy: true,
     agent,
     selfHandleResponse: true,
     ejectPlugins: true,

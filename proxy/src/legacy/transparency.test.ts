@@ -205,6 +205,39 @@ describe('streaming', () => {
   });
 });
 
+describe('the legacy URL', () => {
+  /** A legacy API that answers every request with the request line and Host it received. */
+  async function echoServer(host: string): Promise<{ port: number; close(): Promise<void> }> {
+    const server = http.createServer((req, res) => res.end(JSON.stringify({ url: req.url, host: req.headers.host })));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('keeps its base path in front of the request path, the request path as sent, and the legacy Host', async () => {
+    const echo = await echoServer('127.0.0.1');
+    const based = await startStack({ env: { LEGACY_URL: `http://127.0.0.1:${echo.port}/legacy/v1/` } });
+    try {
+      const r = await rawRequest({ port: based.proxyPort, path: '/api//a%2Fb/./c?x=1&x=2' });
+      expect(json(r)).toEqual({ url: '/legacy/v1/api//a%2Fb/./c?x=1&x=2', host: `127.0.0.1:${echo.port}` });
+    } finally {
+      await based.stop();
+      await echo.close();
+    }
+  });
+
+  it('may name an IPv6 literal', async () => {
+    const echo = await echoServer('::1');
+    const v6 = await startStack({ env: { LEGACY_URL: `http://[::1]:${echo.port}` } });
+    try {
+      const r = await rawRequest({ port: v6.proxyPort, path: '/api/v6' });
+      expect(json(r)).toEqual({ url: '/api/v6', host: `[::1]:${echo.port}` });
+    } finally {
+      await v6.stop();
+      await echo.close();
+    }
+  });
+});
+
 describe('failures', () => {
   it('cancels the legacy request when the client goes away', async () => {
     const marker = `cancel-${Date.now()}`;
