@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { optionsFromEnv } from './config.ts';
+
+const tlsFile = (name: string) => fileURLToPath(new URL(`../../test-support/tls/${name}`, import.meta.url));
 
 describe('optionsFromEnv', () => {
   it('defaults to 127.0.0.1:4000 with no faults and no extra keys', () => {
@@ -29,6 +32,16 @@ describe('optionsFromEnv', () => {
       faultHeaders: true,
       trustedKeys: [key],
     });
+  });
+
+  it('serves HTTPS with LEGACY_TLS_CERT_FILE and LEGACY_TLS_KEY_FILE, both or neither', () => {
+    const options = optionsFromEnv({ LEGACY_TLS_CERT_FILE: tlsFile('dev-only-legacy.crt'), LEGACY_TLS_KEY_FILE: tlsFile('dev-only-legacy.key') });
+    expect(String(options.tls?.cert)).toContain('BEGIN CERTIFICATE');
+    expect(String(options.tls?.key)).toContain('PRIVATE KEY');
+    expect(() => optionsFromEnv({ LEGACY_TLS_CERT_FILE: tlsFile('dev-only-legacy.crt') })).toThrow(/LEGACY_TLS_KEY_FILE must be set/);
+    expect(() => optionsFromEnv({ LEGACY_TLS_KEY_FILE: tlsFile('dev-only-legacy.key') })).toThrow(/LEGACY_TLS_CERT_FILE must be set/);
+    expect(() => optionsFromEnv({ LEGACY_TLS_CERT_FILE: '/nonexistent.pem', LEGACY_TLS_KEY_FILE: tlsFile('dev-only-legacy.key') })).toThrow(/LEGACY_TLS_CERT_FILE names a file that cannot be read \(\/nonexistent.pem\): ENOENT/);
+    expect(() => optionsFromEnv({ LEGACY_TLS_CERT_FILE: tlsFile('dev-only-legacy.key'), LEGACY_TLS_KEY_FILE: tlsFile('dev-only-legacy.key') })).toThrow(/LEGACY_TLS_CERT_FILE .* is not a PEM certificate/);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseFaultRules } from './faults.ts';
 import type { LegacyStubOptions } from './server.ts';
 
@@ -17,7 +18,29 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): LegacyStubOptions {
     faults: faults(env.LEGACY_FAULTS),
     faultHeaders: flag('LEGACY_FAULT_HEADERS', env.LEGACY_FAULT_HEADERS),
     trustedKeys: trustedKeys(env.LEGACY_TRUSTED_JWKS),
+    ...tls(env.LEGACY_TLS_CERT_FILE, env.LEGACY_TLS_KEY_FILE),
   };
+}
+
+/** HTTPS, as many legacy APIs are served: a PEM certificate and its key, both or neither. */
+function tls(certFile: string | undefined, keyFile: string | undefined): Pick<LegacyStubOptions, 'tls'> {
+  const cert = certFile?.trim() || undefined;
+  const key = keyFile?.trim() || undefined;
+  if (!cert && !key) return {};
+  if (!cert) throw new ConfigError('LEGACY_TLS_CERT_FILE must be set with LEGACY_TLS_KEY_FILE: the certificate (PEM) to serve HTTPS with');
+  if (!key) throw new ConfigError('LEGACY_TLS_KEY_FILE must be set with LEGACY_TLS_CERT_FILE: the private key (PEM) of that certificate');
+  return { tls: { cert: pem('LEGACY_TLS_CERT_FILE', cert, 'CERTIFICATE'), key: pem('LEGACY_TLS_KEY_FILE', key, 'PRIVATE KEY') } };
+}
+
+function pem(name: string, file: string, kind: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name} names a file that cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!text.includes(`-----BEGIN `) || !text.includes(kind)) throw new ConfigError(`${name} (${file}) is not a PEM ${kind.toLowerCase()}`);
+  return text;
 }
 
 function port(raw: string | undefined): number {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -31,6 +33,22 @@ describe('legacy-stub process (main.ts)', () => {
     expect(url, output()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect((await fetch(`${url}/api/terms`)).status).toBe(503);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('serves HTTPS with a certificate and key from files', async () => {
+    const tls = (name: string) => fileURLToPath(new URL(`../../test-support/tls/${name}`, import.meta.url));
+    const { child, output, exit } = startMain({ LEGACY_PORT: '0', LEGACY_TLS_CERT_FILE: tls('dev-only-legacy.crt'), LEGACY_TLS_KEY_FILE: tls('dev-only-legacy.key') });
+    running = child;
+    const deadline = Date.now() + 15_000;
+    while (!/listening on (https:\S+)/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const url = /listening on (https:\S+)/.exec(output())?.[1];
+    expect(url, output()).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const status = await new Promise<number>((resolve, reject) =>
+      https.get(`${url}/health`, { ca: readFileSync(tls('dev-only-legacy.crt')) }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject),
+    );
+    expect(status).toBe(200);
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
   });
