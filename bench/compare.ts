@@ -1,6 +1,7 @@
 import { freePort } from '../test-support/free-port.ts';
 import { cpuSeconds, killAllNow, spawnTs, stopAll, waitUntilServing } from './processes.ts';
 import { runWrk } from './wrk.ts';
+import { intEnv } from './env.ts';
 
 /**
  * Is a change to the pass-through cheaper or dearer, by a few percent? `npm run bench`
@@ -20,9 +21,9 @@ import { runWrk } from './wrk.ts';
  * COMPARE_CONNECTIONS (25 per build).
  */
 
-const ROUNDS = positive('COMPARE_ROUNDS', 10);
-const SECONDS = positive('COMPARE_SECONDS', 3);
-const CONNECTIONS = positive('COMPARE_CONNECTIONS', 25);
+const ROUNDS = intEnv('COMPARE_ROUNDS', 10);
+const SECONDS = intEnv('COMPARE_SECONDS', 3);
+const CONNECTIONS = intEnv('COMPARE_CONNECTIONS', 25);
 const PATH = '/api/echo/courses?orgId=org-uninett';
 const LOAD_CPU = '0';
 const BUILD_CPU = '1';
@@ -82,13 +83,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
 
 process.once('exit', killAllNow);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));

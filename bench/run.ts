@@ -9,6 +9,7 @@ import { runDashboardPhase } from './dashboard/phase.ts';
 import { dashboardSummary, formatDashboardTable } from './dashboard/report.ts';
 import { scenarios, type Running, type Scenario } from './scenarios.ts';
 import { runWrk } from './wrk.ts';
+import { intEnv } from './env.ts';
 
 /**
  * `npm run bench`: the pass-through's cost against the floor (a bare node:http proxy) and
@@ -150,14 +151,6 @@ function gitDescription(): string {
   } catch {
     return 'not a git checkout';
   }
-}
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
 }
 
 const watchdog = setTimeout(() => {
