@@ -75,10 +75,43 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
     port: target.port,
     method: req.method,
     path: target.basePath + req.url,
-    headers: { ...req.headers, host: target.host },
+    headers: outgoingHeaderPairs(req, target.host),
     agent: options.agent,
   };
 };
+
+/**
+ * The header fields the legacy API gets, as flat `[name, value, ...]` pairs: the legacy Host
+ * first (changeOrigin), then the client's fields as the pipeline left them (repeats kept),
+ * then X-Forwarded-For/-Port/-Proto appended to what came in and X-Forwarded-Host kept if it
+ * came in, as http-proxy's `xfwd` does, without writing them into the client's request. Given
+ * pairs, Node formats the request head at once; given an object, it would validate and store
+ * each field one by one, after the object was copied.
+ */
+function outgoingHeaderPairs(req: IncomingMessage, legacyHost: string): string[] {
+  const h = req.headers;
+  const pairs: string[] = ['host', legacyHost];
+  for (const name in h) {
+    const value = h[name];
+    if (value === undefined || name === 'host' || FORWARDED.has(name)) continue;
+    if (typeof value === 'string') pairs.push(name, value);
+    else for (const v of value) pairs.push(name, v);
+  }
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const port = (h.host && /:(\d+)$/.exec(h.host)?.[1]) || (encrypted ? '443' : '80');
+  pairs.push(
+    'x-forwarded-for', appended(h['x-forwarded-for'], req.socket.remoteAddress ?? ''),
+    'x-forwarded-port', appended(h['x-forwarded-port'], port),
+    'x-forwarded-proto', appended(h['x-forwarded-proto'], encrypted ? 'https' : 'http'),
+    'x-forwarded-host', String(h['x-forwarded-host'] || h.host || ''),
+  );
+  return pairs;
+}
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host']);
+
+function appended(given: string | string[] | undefined, value: string): string {
+  return given === undefined || given.length === 0 ? value : `${String(given)},${value}`;
+}
 
 /**
  * http-proxy creates the outgoing request itself and, for `Expect: 100-continue`, never
@@ -186,8 +219,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
   const middleware: RequestHandler = createProxyMiddleware({
     // Parsed once here: given the string, http-proxy would url.parse it on every request.
     target: parseUrl(opts.legacyUrl) as never,
-    changeOrigin: true,
-    xfwd: true,
+    changeOrigin: true, // the legacy Host, and X-Forwarded-* (xfwd), are set where the options are built, above
     ws: false, // upgrades are wired explicitly on the server (they never reach a request handler)
     agent,
     selfHandleResponse: true,
@@ -257,6 +289,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
 /**
  * Node folds repeated request fields into one comma-joined value; the legacy API should see
  * them as the client sent them. Only requests that repeat a field pay for the check's result.
+ * Cookie stays folded (Node joins it with "; "): RFC 6265 has a user agent send one.
  */
 function keepRepeatedHeaders(req: IncomingMessage): void {
   let distinctNames = 0;
@@ -265,6 +298,6 @@ function keepRepeatedHeaders(req: IncomingMessage): void {
   const distinct = req.headersDistinct;
   for (const name in distinct) {
     const values = distinct[name]!;
-    if (values.length > 1 && name !== 'host') (req.headers as Record<string, string | string[]>)[name] = values;
+    if (values.length > 1 && name !== 'host' && name !== 'cookie') (req.headers as Record<string, string | string[]>)[name] = values;
   }
 }

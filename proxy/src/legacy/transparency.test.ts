@@ -78,8 +78,22 @@ describe('headers', () => {
     expect(seen.get('x-forwarded-for')).toBe('127.0.0.1');
     expect(seen.get('x-forwarded-proto')).toBe('http');
     expect(seen.get('x-forwarded-host')).toBe('frontend.example:8443');
+    expect(seen.get('x-forwarded-port')).toBe('8443');
     expect(seen.get('x-correlation-id')).toBe('abc-123');
     expect(b.headers['x-correlation-id']).toBe('abc-123');
+  });
+
+  it('appends to the X-Forwarded-* a proxy in front already set, and keeps its X-Forwarded-Host', async () => {
+    const b = await proxied({
+      path: '/api/echo/fwd2',
+      headers: ['Host', 'internal:8080', 'X-Forwarded-For', '203.0.113.7', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Port', '443', 'X-Forwarded-Host', 'school.example'],
+    });
+    const seen = new Map(headerPairs(json(b).rawHeaders as string[]));
+    expect(seen.get('x-forwarded-for')).toBe('203.0.113.7,127.0.0.1');
+    expect(seen.get('x-forwarded-proto')).toBe('https,http');
+    expect(seen.get('x-forwarded-port')).toBe('443,8080');
+    expect(seen.get('x-forwarded-host')).toBe('school.example');
+    expect(seen.get('host')).toBe(`127.0.0.1:${stack.legacy.port}`);
   });
 
   it('drops hop-by-hop request fields, including those named by Connection', async () => {
