@@ -218,8 +218,9 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
 
   const middleware: RequestHandler = createProxyMiddleware({
     // Parsed once here: given the string, http-proxy would url.parse it on every request.
+    // No changeOrigin or xfwd: the legacy Host and X-Forwarded-* are part of the request head
+    // built for this agent (outgoingHeaderPairs).
     target: parseUrl(opts.legacyUrl) as never,
-    changeOrigin: true, // the legacy Host, and X-Forwarded-* (xfwd), are set where the options are built, above
     ws: false, // upgrades are wired explicitly on the server (they never reach a request handler)
     agent,
     selfHandleResponse: true,
