@@ -51,8 +51,9 @@ class UpstreamTimeout extends Error {
  * frontend's bytes must reach the legacy API as sent; copies ten TLS fields of the target,
  * all unset here, and re-derives the Host header, into an object Node then copies twice more.
  * For a catch-all's agent, the options are built from what was worked out once at start-up:
- * the request path verbatim behind the target's base path, the legacy Host (changeOrigin), the
- * headers as they are. Any other use of http-proxy in the process keeps the original.
+ * the request path verbatim behind the target's base path, and the request head from
+ * outgoingHeaderPairs (legacy Host, X-Forwarded-*). Any other use of http-proxy in the process
+ * keeps the original.
  */
 interface LegacyTarget {
   hostname: string;
