@@ -1,3 +1,4 @@
+import { preciseIsoNow } from './precise-time.ts';
 import { coursesOfOrg, unreadCount, upcomingSessions } from './queries.ts';
 import type { CourseStatusCode, RoleCode, SeedUser, World } from './seed.ts';
 
@@ -18,7 +19,7 @@ export interface HomeScreen {
   upcomingSessions: Array<{ id: string; title: string; startsAt: string; courseTitle: string; locationLabel: string }>;
   notifications: { count: number };
   partialFailures: string[];
-  /** The legacy wart: differs on every call, noise for a shadow comparison. */
+  /** The legacy wart: differs on every call, even two at once; noise for a shadow comparison. */
   generatedAt: string;
 }
 
@@ -28,7 +29,7 @@ const statusLabels: Record<CourseStatusCode, string> = { ACTIVE: 'Active', DRAFT
 const SESSION_COURSE_LIMIT = 10;
 const SESSION_LIMIT = 3;
 
-export function buildHome(world: World, user: SeedUser, now = new Date()): HomeScreen {
+export function buildHome(world: World, user: SeedUser, generatedAt = preciseIsoNow()): HomeScreen {
   const courses = coursesOfOrg(world, user.organisationId);
   const titles = new Map(courses.map((c) => [c.id, c.metadata.title]));
   const sessionCourseIds = courses.slice(0, SESSION_COURSE_LIMIT).map((c) => c.id);
@@ -56,6 +57,6 @@ export function buildHome(world: World, user: SeedUser, now = new Date()): HomeS
     })),
     notifications: { count: unreadCount(world, user.id) },
     partialFailures: [],
-    generatedAt: now.toISOString(),
+    generatedAt,
   };
 }
