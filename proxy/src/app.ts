@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './edge/metrics.ts';
 import { createFinishedHook } from './edge/finished.ts';
 import { ProblemError, problems, sendProblem } from './edge/problem.ts';
 import { setState, stateOf } from './edge/request-state.ts';
+import { normaliseTarget } from './edge/request-target.ts';
 import { createLegacyProbe, healthRouter } from './edge/health.ts';
 import { publicOriginResolver } from './edge/public-origin.ts';
 import { createFlags } from './flags/index.ts';
@@ -187,6 +188,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const correlationId = assignCorrelationId(req);
+    const badTarget = normaliseTarget(req); // origin-form from here on
     const url = req.url!;
     setState(req, {
       correlationId,
@@ -198,6 +200,12 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       arrivedWith: traffic.arrivedWith(req),
     });
     finished.watch(res);
+    if (badTarget) {
+      const state = stateOf(req);
+      state.servedBy = 'own';
+      state.route = 'own';
+      return sendProblem(res, problems.badRequest(badTarget), correlationId);
+    }
     if (isOwn(url)) {
       const state = stateOf(req);
       state.servedBy = 'own';
@@ -234,6 +242,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (normaliseTarget(req) !== undefined) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (isOwn(req.url!)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

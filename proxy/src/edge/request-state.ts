@@ -8,7 +8,7 @@ export interface RequestState {
   correlationId: string;
   startedAt: bigint;
   method: string;
-  /** As the client sent it (routing may rewrite `req.url` later). */
+  /** As the client sent it, in origin-form (edge/request-target.ts); routing may rewrite `req.url` later. */
   url: string;
   servedBy: ServedBy;
   /** `catch-all`, a migrated route's id, or the own endpoint's name. */

@@ -75,7 +75,7 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
     hostname: target.hostname,
     port: target.port,
     method: req.method,
-    path: target.basePath + req.url,
+    path: req.url === '*' ? '*' : target.basePath + req.url, // a server-wide OPTIONS is for the server, not its base path
     headers: outgoingHeaderPairs(req, target.host),
     agent: options.agent,
   };
@@ -222,6 +222,9 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     // No changeOrigin or xfwd: the legacy Host and X-Forwarded-* are part of the request head
     // built for this agent (outgoingHeaderPairs).
     target: parseUrl(opts.legacyUrl) as never,
+    // The dispatcher has already decided the request is the legacy API's. The default filter
+    // ('/') would refuse the `*` of a server-wide OPTIONS and leave it to `next`.
+    pathFilter: () => true,
     ws: false, // upgrades are wired explicitly on the server (they never reach a request handler)
     agent,
     selfHandleResponse: true,

@@ -59,6 +59,60 @@ describe('request line: method, path and query reach the legacy API byte for byt
   }
 });
 
+describe('request-target forms other than a path (RFC 9112 §3.2)', () => {
+  it('forwards the * of a server-wide OPTIONS as it came, and relays the answer', async () => {
+    const [a, b] = await Promise.all([direct({ method: 'OPTIONS', path: '*' }), proxied({ method: 'OPTIONS', path: '*' })]);
+    expect(b.status).toBe(a.status);
+    expect(b.body.toString()).toBe(a.body.toString());
+    expect(stack.legacy.received.filter((r) => r.method === 'OPTIONS' && r.url === '*')).toHaveLength(2);
+  });
+
+  it('routes an absolute-form target by its path, and sends the legacy API origin-form with the path as sent', async () => {
+    const path = '/api/echo/a%2Fb//c?x=1&x=2';
+    const r = await proxied({ path: `http://frontend.example${path}`, headers: ['Host', 'ignored.example'] });
+    expect(r.status).toBe(200);
+    expect(json(r).url).toBe(path);
+    // The authority stands in for Host (§3.2.2), so the legacy API learns the host the client asked for.
+    expect(headerPairs(json(r).rawHeaders as string[])).toContainEqual(['x-forwarded-host', 'frontend.example']);
+
+    const own = await proxied({ path: `http://frontend.example/_proxy/health/live` });
+    expect(own.status).toBe(200);
+    expect(json(own)).toEqual({ status: 'live' });
+  });
+
+  it('upgrades a WebSocket asked for in absolute-form, and refuses one it cannot route', async () => {
+    const net = await import('node:net');
+    const firstLine = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(stack.proxyPort, '127.0.0.1', () =>
+          socket.write(
+            `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        );
+        socket.once('data', (d) => {
+          resolve(String(d).split('\r\n')[0]!);
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+    expect(await firstLine('http://frontend.example/ws/echo')).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(await firstLine('http://user@frontend.example/ws/echo')).toBe('HTTP/1.1 400 Bad Request');
+  });
+
+  it('answers 400 problem+json for a target it cannot route, and sends the legacy API nothing', async () => {
+    const before = stack.legacy.received.length;
+    for (const [method, path] of [['GET', '*'], ['GET', 'http://user:pw@frontend.example/api/echo/x'], ['GET', 'http://[::1/api/echo/x'], ['GET', 'ftp://frontend.example/api/echo/x']] as const) {
+      const r = await proxied({ method, path });
+      expect(r.status, path).toBe(400);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      expect(json(r).correlationId).toBe(r.headers['x-correlation-id']);
+      expect(json(r).detail, path).toMatch(/request target/);
+    }
+    expect(stack.legacy.received.length).toBe(before);
+  });
+});
+
 describe('headers', () => {
   it('forwards request headers unchanged, repeated ones as repeated lines', async () => {
     const headers = ['Accept', 'application/json', 'X-Rep', 'one', 'X-Rep', 'two', 'Accept-Language', 'nb-NO, en;q=0.5', 'If-None-Match', '"a", "b"'];
@@ -227,12 +281,17 @@ describe('the legacy URL', () => {
     return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
-  it('keeps its base path in front of the request path, the request path as sent, and the legacy Host', async () => {
+  it('keeps its base path in front of the request path (not of *), the request path as sent, and the legacy Host', async () => {
     const echo = await echoServer('127.0.0.1');
     const based = await startStack({ env: { LEGACY_URL: `http://127.0.0.1:${echo.port}/legacy/v1/` } });
     try {
       const r = await rawRequest({ port: based.proxyPort, path: '/api//a%2Fb/./c?x=1&x=2' });
       expect(json(r)).toEqual({ url: '/legacy/v1/api//a%2Fb/./c?x=1&x=2', host: `127.0.0.1:${echo.port}` });
+      const absolute = await rawRequest({ port: based.proxyPort, path: 'http://frontend.example/api/x?y' });
+      expect(json(absolute).url).toBe('/legacy/v1/api/x?y');
+      // A server-wide OPTIONS is about the server, not a path below its base.
+      const options = await rawRequest({ port: based.proxyPort, method: 'OPTIONS', path: '*' });
+      expect(json(options).url).toBe('*');
     } finally {
       await based.stop();
       await echo.close();
