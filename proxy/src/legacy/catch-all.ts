@@ -85,7 +85,7 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
  * The header fields the legacy API gets, as flat `[name, value, ...]` pairs: the legacy Host
  * first (changeOrigin), then the client's fields as the pipeline left them (repeats kept),
  * then X-Forwarded-For/-Port/-Proto appended to what came in and X-Forwarded-Host kept if it
- * came in, as http-proxy's `xfwd` does, without writing them into the client's request. Given
+ * came in (else the Host, if any), as http-proxy's `xfwd` does, without writing them into the client's request. Given
  * pairs, Node formats the request head at once; given an object, it would validate and store
  * each field one by one, after the object was copied.
  */
@@ -104,8 +104,10 @@ function outgoingHeaderPairs(req: IncomingMessage, legacyHost: string): string[]
     'x-forwarded-for', appended(h['x-forwarded-for'], req.socket.remoteAddress ?? ''),
     'x-forwarded-port', appended(h['x-forwarded-port'], port),
     'x-forwarded-proto', appended(h['x-forwarded-proto'], encrypted ? 'https' : 'http'),
-    'x-forwarded-host', String(h['x-forwarded-host'] || h.host || ''),
   );
+  // An HTTP/1.0 client may send no Host: then there is no host to tell, rather than an empty one.
+  const forwardedHost = h['x-forwarded-host'] || h.host;
+  if (forwardedHost) pairs.push('x-forwarded-host', String(forwardedHost));
   return pairs;
 }
 const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host']);

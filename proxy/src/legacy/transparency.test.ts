@@ -150,6 +150,21 @@ describe('headers', () => {
     expect(seen.get('host')).toBe(`127.0.0.1:${stack.legacy.port}`);
   });
 
+  it('serves an HTTP/1.0 client that sends no Host, and tells the legacy API no empty X-Forwarded-Host', async () => {
+    const net = await import('node:net');
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(stack.proxyPort, '127.0.0.1', () => socket.write('GET /api/echo/old HTTP/1.0\r\n\r\n'));
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1.1 200 OK/);
+    const seen = headerPairs(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).rawHeaders as string[]);
+    expect(seen.map(([name]) => name)).not.toContain('x-forwarded-host');
+    expect(seen).toContainEqual(['x-forwarded-for', '127.0.0.1']);
+  });
+
   it('drops hop-by-hop request fields, including those named by Connection', async () => {
     const b = await proxied({
       path: '/api/echo/hop',
