@@ -9,6 +9,10 @@ export interface RawResponse {
   body: Buffer;
   /** 1xx statuses seen before the final answer. */
   informational: number[];
+  /** Their header fields, in the same order. */
+  informationalHeaders: http.IncomingHttpHeaders[];
+  /** Trailer fields after a chunked body. */
+  trailers: NodeJS.Dict<string>;
 }
 
 export interface RawRequest {
@@ -30,6 +34,7 @@ export function rawRequest(r: RawRequest): Promise<RawResponse> {
   const hasHost = headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host');
   return new Promise((resolve, reject) => {
     const informational: number[] = [];
+    const informationalHeaders: http.IncomingHttpHeaders[] = [];
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -50,12 +55,17 @@ export function rawRequest(r: RawRequest): Promise<RawResponse> {
             headers: res.headers,
             body: Buffer.concat(chunks),
             informational,
+            informationalHeaders,
+            trailers: res.trailers,
           }),
         );
         res.on('error', reject);
       },
     );
-    req.on('information', (info) => informational.push(info.statusCode));
+    req.on('information', (info) => {
+      informational.push(info.statusCode);
+      informationalHeaders.push(info.headers);
+    });
     req.on('error', reject);
     const send = () => {
       if (r.body === undefined) req.end();

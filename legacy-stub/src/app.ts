@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
 import { errorCodeForStatus, LegacyError, sendLegacyError } from './legacy-error.ts';
 import { requireAuth } from './require-auth.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -39,13 +39,24 @@ export function createApp(ctx: StubContext): Express {
   app.use(catalogueRoutes(ctx));
   app.use(enrollmentRoutes(ctx));
   app.use(homeRoutes(ctx));
-  app.use(express.static(publicDir)); // the existing frontend at /
+  app.get('/', earlyHints); // then the existing frontend, from the static files
+  app.use(express.static(publicDir));
 
   app.use((req, res) => {
     sendLegacyError(res, 404, 'not_found', `No route for ${req.method} ${req.path}.`);
   });
   app.use(legacyErrorHandler);
   return app;
+}
+
+/**
+ * 103 Early Hints for the frontend page, as servers in front of old apps often send them:
+ * the browser may fetch the script and style while the page is still on its way. Never to an
+ * HTTP/1.0 client, which knows no 1xx (RFC 9110 §15.2).
+ */
+function earlyHints(req: Request, res: Response, next: NextFunction): void {
+  if (req.httpVersion !== '1.0') res.writeEarlyHints({ link: ['</app.js>; rel=preload; as=script', '</style.css>; rel=preload; as=style'] });
+  next();
 }
 
 const legacyErrorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {

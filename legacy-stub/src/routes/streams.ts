@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
@@ -23,6 +24,26 @@ export function streamRoutes(): Router {
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
     res.flushHeaders();
     everyInterval(res, count, intervalMs, (n) => res.write(`${JSON.stringify({ chunk: n, of: count, at: new Date().toISOString() })}\n`));
+  });
+
+  // An export that ends with a checksum of what it streamed, in a trailer field: the digest
+  // is only known once the last chunk is out.
+  router.get('/api/stream/checksummed', (req, res) => {
+    const count = intQuery(req, 'count', { min: 0, max: 10_000, fallback: 5 });
+    const hash = createHash('sha256');
+    if (req.method === 'HEAD') {
+      // Node refuses a Trailer field on a response without a chunked body.
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' }).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', trailer: 'x-content-sha256' });
+    for (let n = 1; n <= count; n++) {
+      const line = `${JSON.stringify({ chunk: n, of: count })}\n`;
+      hash.update(line);
+      res.write(line);
+    }
+    res.addTrailers({ 'x-content-sha256': hash.digest('hex') });
+    res.end();
   });
 
   router.get('/api/stream/events', (req, res) => {

@@ -184,7 +184,36 @@ function resumeLegacy(this: ClientRes): void {
   this[LEGACY_RES]?.resume();
 }
 function relayEnd(this: LegacyRes): void {
-  this[CLIENT_RES].end();
+  const res = this[CLIENT_RES];
+  // Trailer fields, such as a checksum of the streamed body, go out after the last chunk.
+  // Node sends them on a chunked response, which is what a legacy answer with trailers becomes.
+  if (this.rawTrailers.length > 0) res.addTrailers(fieldPairs(this.rawTrailers));
+  res.end();
+}
+/**
+ * 103 Early Hints (the legacy API's preload Links) reach the client too; 100 Continue has its
+ * own relay. Never after the answer has started, nor to an HTTP/1.0 client (RFC 9110 §15.2).
+ */
+function relayInformation(this: Outgoing, info: http.InformationEvent): void {
+  const res = this[CLIENT_RES];
+  if (info.statusCode !== 103 || res.headersSent || res.req.httpVersion === '1.0') return;
+  const hints: Record<string, string[]> = {};
+  for (const [name, value] of fieldPairs(info.rawHeaders)) {
+    const lower = name.toLowerCase();
+    // Node validates each link on its own, so a field listing several is split between them.
+    (hints[lower] ??= []).push(...(lower === 'link' ? value.split(BETWEEN_LINKS) : [value]));
+  }
+  try {
+    res.writeEarlyHints(hints);
+  } catch {
+    // A Link Node will not send: a hint is only a hint.
+  }
+}
+const BETWEEN_LINKS = /\s*,\s*(?=<)/;
+function fieldPairs(raw: string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  return pairs;
 }
 function legacyFailed(this: LegacyRes): void {
   this[CLIENT_RES].destroy();
@@ -205,6 +234,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
       (res as ClientRes)[OUTGOING] = o;
       o.on('finish', sent);
       if (req.headers.expect !== undefined) o.on('continue', relayContinue);
+      o.on('information', relayInformation);
       res.on('close', clientClosed);
     },
   );

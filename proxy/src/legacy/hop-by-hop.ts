@@ -3,6 +3,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1): they describe one connection, so a proxy removes
  * them, together with every field the Connection header names, before forwarding.
+ * Trailer is not one, but goes too. Node refuses to send it on a response it does not chunk
+ * (HEAD, 304, an HTTP/1.0 client), and a request's trailer fields are not relayed, so it
+ * could announce fields that never come. A response's trailer fields themselves are relayed
+ * (the catch-all's relayEnd); announcing them is only a SHOULD (RFC 9110 §6.6.2).
  */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer'];
 

@@ -276,6 +276,37 @@ describe('streaming', () => {
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(400);
   });
 
+  it('relays trailer fields after the last chunk, and answers HEAD on the same path', async () => {
+    const path = '/api/stream/checksummed?count=3';
+    const [a, b] = await Promise.all([direct({ path }), proxied({ path })]);
+    expect(b.body.toString()).toBe(a.body.toString());
+    expect(b.trailers).toEqual(a.trailers);
+    expect(b.trailers['x-content-sha256']).toBe(createHash('sha256').update(b.body).digest('hex'));
+    // Node will not announce trailers on a response it does not chunk; the proxy must not try.
+    const head = await proxied({ method: 'HEAD', path });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+  });
+
+  it('relays 103 Early Hints ahead of the answer, but not to an HTTP/1.0 client', async () => {
+    const [a, b] = await Promise.all([direct({ path: '/' }), proxied({ path: '/' })]);
+    expect(a.informational, 'direct').toEqual([103]);
+    expect(b.informational, 'proxied').toEqual([103]);
+    expect(b.informationalHeaders[0]!.link).toBe(a.informationalHeaders[0]!.link);
+    expect(b.status).toBe(200);
+    expect(b.body.toString()).toBe(a.body.toString());
+
+    const net = await import('node:net');
+    const old = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(stack.proxyPort, '127.0.0.1', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(old).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
   it('upgrades WebSockets and echoes through the proxy', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${stack.proxyPort}/ws/echo`);
     const reply = await new Promise<string>((resolve, reject) => {
