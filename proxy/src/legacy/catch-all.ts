@@ -85,9 +85,9 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
  * The header fields the legacy API gets, as flat `[name, value, ...]` pairs: the legacy Host
  * first (changeOrigin), then the client's fields as the pipeline left them (repeats kept),
  * then X-Forwarded-For/-Port/-Proto appended to what came in and X-Forwarded-Host kept if it
- * came in (else the Host, if any), as http-proxy's `xfwd` does, without writing them into the client's request. Given
- * pairs, Node formats the request head at once; given an object, it would validate and store
- * each field one by one, after the object was copied.
+ * came in (else the Host, if any), as http-proxy's `xfwd` does, without writing them into the
+ * client's request. Given pairs, Node formats the request head at once; given an object, it
+ * would validate and store each field one by one, after the object was copied.
  */
 function outgoingHeaderPairs(req: IncomingMessage, legacyHost: string): string[] {
   const h = req.headers;
