@@ -26,6 +26,8 @@ export interface RawRequest {
   agent?: http.Agent | false;
   /** For Expect: 100-continue: send the body only after the server says 100. */
   waitForContinue?: boolean;
+  /** Largest response head read (Node's default is 16 KiB). */
+  maxHeaderSize?: number;
 }
 
 /** One HTTP/1.1 exchange over loopback with full control of the bytes sent. */
@@ -43,6 +45,7 @@ export function rawRequest(r: RawRequest): Promise<RawResponse> {
         path: r.path,
         headers: hasHost ? headers : ['Host', `127.0.0.1:${r.port}`, ...headers],
         agent: r.agent ?? false,
+        ...(r.maxHeaderSize ? { maxHeaderSize: r.maxHeaderSize } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

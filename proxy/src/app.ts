@@ -75,6 +75,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     timeoutMs: config.legacyTimeoutMs,
     maxSockets: config.legacyMaxSockets,
     keepAliveMs: config.legacyKeepAliveMs,
+    maxHeaderBytes: config.maxHeaderBytes,
     publicOrigin,
     log,
   });
@@ -253,7 +254,9 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     catchAll.upgrade(req, socket, head);
   }
 
-  const server = http.createServer();
+  // Node's default (16 KiB) is below what browsers send and many servers take: big cookies
+  // that reach the legacy API directly must reach it through the proxy too.
+  const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes });
   server.on('request', onRequest);
   server.on('checkContinue', onRequest);
   server.on('upgrade', onUpgrade);

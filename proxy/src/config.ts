@@ -27,6 +27,12 @@ const schema = z.object({
   LEGACY_MAX_SOCKETS: z.coerce.number().int().positive().default(256),
   LEGACY_KEEPALIVE_MS: positiveMs.default(4_000),
   SHUTDOWN_GRACE_MS: positiveMs.default(10_000),
+  MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024, 'must be at least 16384 (Node\'s own default)')
+    .max(1024 * 1024, 'must be at most 1048576 (1 MiB)')
+    .default(64 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_FORWARDED: bool.default(false),
 
@@ -93,6 +99,8 @@ export interface Config {
   legacyTimeoutMs: number;
   legacyMaxSockets: number;
   legacyKeepAliveMs: number;
+  /** Largest request head the proxy takes, and largest legacy response head it reads. */
+  maxHeaderBytes: number;
   shutdownGraceMs: number;
   logLevel: RawConfig['LOG_LEVEL'];
   /** Believe X-Forwarded-Proto/-Host from the client side (only behind a trusted load balancer). */
@@ -161,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     legacyTimeoutMs: c.LEGACY_TIMEOUT_MS,
     legacyMaxSockets: c.LEGACY_MAX_SOCKETS,
     legacyKeepAliveMs: c.LEGACY_KEEPALIVE_MS,
+    maxHeaderBytes: c.MAX_HEADER_BYTES,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     logLevel: c.LOG_LEVEL,
     trustForwarded: c.TRUST_FORWARDED,

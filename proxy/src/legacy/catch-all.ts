@@ -23,6 +23,8 @@ export interface CatchAllOptions {
   timeoutMs: number;
   maxSockets: number;
   keepAliveMs: number;
+  /** Largest legacy response head read; a larger one is a 502. */
+  maxHeaderBytes: number;
   publicOrigin: (req: IncomingMessage) => string;
   log: Logger;
 }
@@ -62,6 +64,7 @@ interface LegacyTarget {
   host: string;
   /** The target's path, if any, without a trailing slash: put in front of every request path. */
   basePath: string;
+  maxHeaderSize: number;
 }
 type SetupOutgoing = (outgoing: object, options: { agent?: unknown }, req: IncomingMessage, forward?: string) => object;
 const legacyTargets = new WeakMap<object, LegacyTarget>();
@@ -78,6 +81,7 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
     path: req.url === '*' ? '*' : target.basePath + req.url, // a server-wide OPTIONS is for the server, not its base path
     headers: outgoingHeaderPairs(req, target.host),
     agent: options.agent,
+    maxHeaderSize: target.maxHeaderSize,
   };
 };
 
@@ -247,6 +251,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     port: Number(legacy.port) || (legacy.protocol === 'https:' ? 443 : 80),
     host: legacy.host,
     basePath: legacy.pathname.replace(/\/+$/, ''),
+    maxHeaderSize: opts.maxHeaderBytes,
   });
 
   const middleware: RequestHandler = createProxyMiddleware({
@@ -284,9 +289,16 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
             return;
           }
           const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
-          const timedOut = err.code === 'UPSTREAM_TIMEOUT';
-          opts.log.warn({ correlationId, code: err.code, url: redactUrl(req.url ?? '') }, timedOut ? 'legacy timed out' : 'legacy unreachable');
-          sendProblem(res, timedOut ? problems.gatewayTimeout() : problems.badGateway(), correlationId);
+          const url = redactUrl(req.url ?? '');
+          if (err.code === 'UPSTREAM_TIMEOUT') {
+            opts.log.warn({ correlationId, code: err.code, url }, 'legacy timed out');
+            return sendProblem(res, problems.gatewayTimeout(), correlationId);
+          }
+          // Node's parser codes (HPE_*): the legacy API answered, but not in HTTP Node can read,
+          // such as a response head larger than MAX_HEADER_BYTES.
+          const unreadable = err.code?.startsWith('HPE_') === true;
+          opts.log.warn({ correlationId, code: err.code, url }, unreadable ? 'legacy answer unreadable' : 'legacy unreachable');
+          sendProblem(res, problems.badGateway(unreadable ? 'The legacy API sent an answer the proxy could not read.' : undefined), correlationId);
         });
         // The client went away mid-request: nothing to answer, the outgoing request is already cancelled.
         proxyServer.on('econnreset', () => {});

@@ -344,6 +344,34 @@ describe('the legacy URL', () => {
     }
   });
 
+  it('takes request and response heads up to MAX_HEADER_BYTES, past Node\'s 16 KiB; beyond, 431 and 502', async () => {
+    // A legacy server that takes big heads, as many do: it reports the Cookie it got, and
+    // answers with an X-Big field of the size asked for.
+    const legacyServer = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
+      res.setHeader('x-big', 'b'.repeat(Number(new URL(req.url!, 'http://x').searchParams.get('big') ?? 0)));
+      res.end(JSON.stringify({ cookieLength: req.headers.cookie?.length ?? 0 }));
+    });
+    await new Promise<void>((resolve) => legacyServer.listen(0, '127.0.0.1', resolve));
+    const big = await startStack({ env: { LEGACY_URL: `http://127.0.0.1:${(legacyServer.address() as { port: number }).port}` } });
+    const send = (path: string, cookieBytes = 0) =>
+      rawRequest({ port: big.proxyPort, path, headers: cookieBytes ? ['Cookie', `c=${'c'.repeat(cookieBytes - 2)}`] : [], maxHeaderSize: 1024 * 1024 });
+    try {
+      const ok = await send('/api/x?big=30000', 30_000);
+      expect(ok.status).toBe(200);
+      expect(json(ok)).toEqual({ cookieLength: 30_000 });
+      expect(ok.headers['x-big']).toBe('b'.repeat(30_000));
+
+      const tooBigRequest = await send('/api/x', 100_000);
+      expect(tooBigRequest.status).toBe(431);
+      const tooBigAnswer = await send('/api/x?big=100000');
+      expect(tooBigAnswer.status).toBe(502);
+      expect(json(tooBigAnswer)).toMatchObject({ detail: 'The legacy API sent an answer the proxy could not read.', correlationId: tooBigAnswer.headers['x-correlation-id'] });
+    } finally {
+      await big.stop();
+      await new Promise((resolve) => legacyServer.close(resolve));
+    }
+  });
+
   it('may name an IPv6 literal', async () => {
     const echo = await echoServer('::1');
     const v6 = await startStack({ env: { LEGACY_URL: `http://[::1]:${echo.port}` } });
