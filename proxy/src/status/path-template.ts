@@ -40,7 +40,7 @@ export function isIdSegment(segment: string, previous: string | undefined): bool
 export function pathTemplate(url: string): string {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  // Absolute-form (`GET http://host/x`) or `OPTIONS *`: not a path the legacy API routes on.
+  // `OPTIONS *` (the edge has made absolute-form targets paths): not a path the legacy API routes on.
   if (path.charCodeAt(0) !== 47 /* / */) return '(not a path)';
   const segments = path.split('/');
   const out: string[] = [''];
