@@ -223,6 +223,18 @@ function legacyFailed(this: LegacyRes): void {
   this[CLIENT_RES].destroy();
 }
 
+/**
+ * What went wrong on the way to the legacy API, told apart for support staff: a legacy API
+ * that was never reached, one that dropped the connection (it crashed, or it refused a body
+ * mid-upload and closed), and one whose answer Node could not parse (HPE_*: a response head
+ * larger than MAX_HEADER_BYTES, or not HTTP at all).
+ */
+function legacyFailure(code: string | undefined): { log: string; detail?: string } {
+  if (code?.startsWith('HPE_')) return { log: 'legacy answer unreadable', detail: 'The legacy API sent an answer the proxy could not read.' };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { log: 'legacy closed the connection', detail: 'The legacy API closed the connection without answering.' };
+  return { log: 'legacy unreachable' };
+}
+
 export function createCatchAll(opts: CatchAllOptions): CatchAll {
   const legacy = new URL(opts.legacyUrl);
   const rewrite = { legacyOrigin: legacy.origin, legacyHostname: legacy.hostname.toLowerCase() };
@@ -294,11 +306,9 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
             opts.log.warn({ correlationId, code: err.code, url }, 'legacy timed out');
             return sendProblem(res, problems.gatewayTimeout(), correlationId);
           }
-          // Node's parser codes (HPE_*): the legacy API answered, but not in HTTP Node can read,
-          // such as a response head larger than MAX_HEADER_BYTES.
-          const unreadable = err.code?.startsWith('HPE_') === true;
-          opts.log.warn({ correlationId, code: err.code, url }, unreadable ? 'legacy answer unreadable' : 'legacy unreachable');
-          sendProblem(res, problems.badGateway(unreadable ? 'The legacy API sent an answer the proxy could not read.' : undefined), correlationId);
+          const failure = legacyFailure(err.code);
+          opts.log.warn({ correlationId, code: err.code, url }, failure.log);
+          sendProblem(res, problems.badGateway(failure.detail), correlationId);
         });
         // The client went away mid-request: nothing to answer, the outgoing request is already cancelled.
         proxyServer.on('econnreset', () => {});

@@ -420,6 +420,18 @@ describe('failures', () => {
     }
   });
 
+  it('answers 502 problem+json, saying so, when the legacy API drops the connection without answering', async () => {
+    stack.legacy.setFaults([{ path: '^/api/courses$', drop: true }]);
+    try {
+      const r = await proxied({ path: '/api/courses?orgId=org-1', headers: ['Authorization', `Bearer ${token}`, 'X-Correlation-Id', 'corr-dropped'] });
+      expect(r.status).toBe(502);
+      expect(json(r)).toMatchObject({ detail: 'The legacy API closed the connection without answering.', correlationId: 'corr-dropped' });
+      await until(() => stack.logs.some((l) => l.correlationId === 'corr-dropped' && l.msg === 'legacy closed the connection'));
+    } finally {
+      stack.legacy.setFaults([]);
+    }
+  });
+
   it('answers 504 problem+json when the legacy API is slower than the timeout, without waiting for it', async () => {
     const slow = await startStack({ env: { LEGACY_TIMEOUT_MS: '300' } });
     try {
