@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHmac, createPublicKey } from 'node:crypto';
 import { startStack, type Stack } from '../test-support/stack.ts';
-import { rawRequest } from '../test-support/raw-http.ts';
+import { rawRequest, rawHandshake } from '../test-support/raw-http.ts';
 import { createSoftAuthenticator } from '../proxy/src/identity/passkeys/passkey-soft-authenticator.ts';
 import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkeys/passkey-test-app.ts';
 import { registerPasskey, signIn } from '../proxy/src/identity/passkeys/passkey-flows.ts';
@@ -18,7 +18,11 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 beforeAll(async () => {
   trusted = await createUserTokens('trusted-by-legacy');
-  stack = await startStack({ flags: { 'route.dashboard': { rollout: 100 } }, legacy: { trustedKeys: [trusted.publicJwk] } });
+  stack = await startStack({
+    flags: { 'route.dashboard': { rollout: 100 } },
+    legacy: { trustedKeys: [trusted.publicJwk] },
+    env: { AUTH_RATE_LIMIT_PER_MIN: '120' }, // this file signs in more often than one user would
+  });
 });
 afterAll(() => stack?.stop());
 
@@ -163,6 +167,40 @@ describe('attacks refused', () => {
   });
 });
 
+describe('WebSocket handshakes meet identity as requests do', () => {
+  const handshake = (cookie: string, origin: string, correlationId: string) =>
+    rawHandshake({ port: stack.proxyPort, path: '/ws/echo', headers: ['Host', `localhost:${stack.proxyPort}`, 'Cookie', cookie, 'Origin', origin, 'X-Correlation-Id', correlationId] });
+  const legacySaw = (correlationId: string) => stack.legacy.received.find((r) => r.rawHeaders.includes(correlationId));
+  let cookie: string; // one sign-in for all three: sign-ins are rate-limited per network
+  beforeAll(async () => {
+    cookie = (await sessionFor('ingrid')).cookie;
+  });
+
+  it('a session opens one with a minted bearer; the legacy API never sees our cookie', async () => {
+    const opened = await handshake(`${cookie}; theme=dark`, stack.publicOrigin, 'ws-session-1');
+    expect(opened.status).toBe(101);
+    const seen = legacySaw('ws-session-1')!.rawHeaders;
+    const field = (name: string) => seen.filter((_, i) => i % 2 === 1 && seen[i - 1]!.toLowerCase() === name);
+    expect(field('authorization')[0]).toMatch(/^Bearer ey/);
+    expect(field('cookie')).toEqual(['theme=dark']);
+  });
+
+  it('a session handshake from another site is refused (cross-site WebSocket hijacking)', async () => {
+    const refused = await handshake(cookie, 'https://evil.example', 'ws-session-evil');
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ type: 'urn:strangler-proxy:csrf', correlationId: 'ws-session-evil' });
+    expect(legacySaw('ws-session-evil')).toBeUndefined();
+  });
+
+  it('a dead session is refused as expired, not passed on', async () => {
+    const tampered = cookie.replace(/sp_session=s%3A([^.]+)\./, (_m, sid: string) => `sp_session=s%3A${sid.slice(0, -2)}xx.`);
+    const refused = await handshake(tampered, stack.publicOrigin, 'ws-session-dead');
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body).type).toBe('urn:strangler-proxy:session-expired');
+    expect(legacySaw('ws-session-dead')).toBeUndefined();
+  });
+});
+
 describe('after the dual-auth window closes', () => {
   let closed: Stack;
   beforeAll(async () => {
@@ -179,6 +217,12 @@ describe('after the dual-auth window closes', () => {
     const page = await rawRequest({ port: closed.proxyPort, path: '/courses', headers: ['Authorization', `Bearer ${token}`, 'Sec-Fetch-Mode', 'navigate'] });
     expect(page.status).toBe(303);
     expect(page.headers.location).toBe('/_proxy/auth/sign-in?returnUrl=%2Fcourses');
+  });
+
+  it('a legacy JWT cannot open a WebSocket either', async () => {
+    const refused = await rawHandshake({ port: closed.proxyPort, path: '/ws/echo', headers: ['Authorization', `Bearer ${closed.legacy.issueToken('ingrid')}`] });
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body).type).toBe('urn:strangler-proxy:legacy-token-retired');
   });
 
   it('other schemes still pass through untouched (the legacy API decides)', async () => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { Readable } from 'node:stream';
 
 export interface RawResponse {
@@ -85,4 +86,39 @@ export function headerPairs(raw: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
   return out;
+}
+
+export interface RawHandshake {
+  status: number;
+  headers: Record<string, string>;
+  /** The answer's body when the handshake was refused (the connection then ends); '' after a 101. */
+  body: string;
+}
+
+/**
+ * A WebSocket handshake over a raw socket (any target, any header), read up to the 101 or to
+ * the end of the refusal. The socket is closed after either.
+ */
+export function rawHandshake(r: { port: number; path: string; headers?: string[] }): Promise<RawHandshake> {
+  return new Promise((resolve, reject) => {
+    const headers = r.headers ?? [];
+    const lines = [`GET ${r.path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
+    for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
+    const socket = net.connect(r.port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    let text = '';
+    const settle = () => {
+      const split = text.indexOf('\r\n\r\n');
+      const [statusLine, ...fields] = text.slice(0, split).split('\r\n');
+      const parsed: Record<string, string> = {};
+      for (const field of fields) parsed[field.slice(0, field.indexOf(':')).toLowerCase()] = field.slice(field.indexOf(':') + 1).trim();
+      resolve({ status: Number(statusLine!.split(' ')[1]), headers: parsed, body: text.slice(split + 4) });
+      socket.destroy();
+    };
+    socket.on('data', (d) => {
+      text += d;
+      if (/^HTTP\/1.1 101 /.test(text) && text.includes('\r\n\r\n')) settle();
+    });
+    socket.on('end', settle);
+    socket.on('error', reject);
+  });
 }

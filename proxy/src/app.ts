@@ -9,7 +9,9 @@ import { createRequestLogger } from './edge/logging.ts';
 import { createMetrics, type Metrics } from './edge/metrics.ts';
 import { createFinishedHook } from './edge/finished.ts';
 import { ProblemError, problems, sendProblem } from './edge/problem.ts';
-import { setState, stateOf } from './edge/request-state.ts';
+import { setState, stateOf, type RequestState } from './edge/request-state.ts';
+import { upgradeResponse } from './edge/upgrade-response.ts';
+import { isWebSocketUpgrade, servedWithoutUpgrade } from './edge/ignored-upgrade.ts';
 import { normaliseTarget } from './edge/request-target.ts';
 import { createLegacyProbe, healthRouter } from './edge/health.ts';
 import { publicOriginResolver } from './edge/public-origin.ts';
@@ -187,30 +189,42 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const isOwn = (url: string) =>
     url.startsWith(prefix) && (url.length === prefix.length || url[prefix.length] === '/' || url[prefix.length] === '?');
 
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * What every request meets first: its correlation id, its target in origin-form, and the
+   * state record the log line, the metrics and the status page read. Returns what is wrong
+   * with the target, if anything.
+   */
+  function arrive(req: IncomingMessage): string | undefined {
     const correlationId = assignCorrelationId(req);
-    const badTarget = normaliseTarget(req); // origin-form from here on
-    const url = req.url!;
+    const badTarget = normaliseTarget(req); // origin-form (or the * of OPTIONS) from here on
     setState(req, {
       correlationId,
       startedAt: process.hrtime.bigint(),
       method: req.method!,
-      url,
+      url: req.url!,
       servedBy: 'legacy',
       route: 'catch-all',
       arrivedWith: traffic.arrivedWith(req),
     });
+    return badTarget;
+  }
+
+  function servedByProxy(state: RequestState): void {
+    state.servedBy = 'own';
+    state.route = 'own';
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const badTarget = arrive(req);
+    const state = stateOf(req);
+    const { correlationId, url } = state;
     finished.watch(res);
     if (badTarget) {
-      const state = stateOf(req);
-      state.servedBy = 'own';
-      state.route = 'own';
+      servedByProxy(state);
       return sendProblem(res, problems.badRequest(badTarget), correlationId);
     }
     if (isOwn(url)) {
-      const state = stateOf(req);
-      state.servedBy = 'own';
-      state.route = 'own';
+      servedByProxy(state);
       echoCorrelationId(res, correlationId);
       return toExpress(req, res);
     }
@@ -242,16 +256,43 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     app(req as never, res as never);
   }
 
+  /**
+   * A WebSocket handshake: the same edge, target rules and identity gate as any request, and
+   * the same problem+json when it is refused. Migrated routes take no WebSockets: a handshake
+   * goes to the legacy API. Any other Upgrade (h2c) is ignored: the request is served as it is.
+   */
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (normaliseTarget(req) !== undefined) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    let refusal: string | undefined;
+    if (!isWebSocketUpgrade(req)) {
+      const plain = servedWithoutUpgrade(req, socket, head);
+      if (typeof plain !== 'string') return onRequest(plain.req, plain.res);
+      refusal = plain;
     }
-    if (isOwn(req.url!)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    const badTarget = arrive(req) ?? refusal;
+    const state = stateOf(req);
+    const { correlationId, url } = state;
+    const noted = (status: number) => finished.noteHandshake(req, status);
+    socket.once('close', () => noted(499)); // only if nothing was noted before
+    if (badTarget || isOwn(url)) {
+      servedByProxy(state);
+      const problem = badTarget ? problems.badRequest(badTarget) : problems.notFound(`The proxy's own endpoints take no WebSocket (${url}).`);
+      sendProblem(upgradeResponse(req, socket), problem, correlationId);
+      return noted(problem.status);
     }
-    catchAll.upgrade(req, socket, head);
+    if (!gate.wants(req)) return catchAll.upgrade(req, socket, head, noted);
+    const res = upgradeResponse(req, socket);
+    gate.admit(req, res, { webSocket: true }).then(
+      (admitted) => {
+        if (!admitted) return noted(res.statusCode);
+        res.release();
+        catchAll.upgrade(req, socket, head, noted);
+      },
+      (err: unknown) => {
+        log.error({ err, correlationId }, 'identity gate failed');
+        sendProblem(res, problems.internal(), correlationId);
+        noted(500);
+      },
+    );
   }
 
   // Node's default (16 KiB) is below what browsers send and many servers take: big cookies

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stateOf, type FinishedRequest } from './request-state.ts';
 
 /** Edge bookkeeping for a finished request: the metrics, the log line, the status page's counts. */
@@ -7,6 +7,13 @@ export type FinishedListener = (done: FinishedRequest) => void;
 export interface FinishedHook {
   /** Gives the response the one 'close' listener the edge needs. */
   watch(res: ServerResponse): void;
+  /**
+   * A WebSocket handshake has an outcome: 101, the answer that refused it, or 499 when the
+   * client left first. It has no response to watch. Only the first outcome counts: it is what
+   * the client got. Its duration is the handshake's, not the connection's, so a WebSocket
+   * open for an hour does not read as an hour-long request.
+   */
+  noteHandshake(req: IncomingMessage, status: number): void;
   /** Runs the listeners for every request that finished since the last run, now (before a read of the metrics or the status page). */
   drain(): void;
   /** Drains, and stops draining at process exit (the proxy is closing). */
@@ -53,16 +60,22 @@ export function createFinishedHook(listeners: readonly FinishedListener[]): Fini
   }
   live.add(drain);
 
-  function finished(this: ServerResponse): void {
-    const done = stateOf(this.req) as FinishedRequest;
-    done.status = this.writableFinished ? this.statusCode : 499;
+  function note(done: FinishedRequest, status: number): void {
+    done.status = status;
     done.seconds = Number(process.hrtime.bigint() - done.startedAt) / 1e9;
     if (batch.push(done) === 1) timer = setTimeout(drain, BATCH_MS).unref();
+  }
+  function finished(this: ServerResponse): void {
+    note(stateOf(this.req) as FinishedRequest, this.writableFinished ? this.statusCode : 499);
   }
 
   return {
     watch(res) {
       res.on('close', finished);
+    },
+    noteHandshake(req, status) {
+      const done = stateOf(req) as FinishedRequest;
+      if (done.status === undefined) note(done, status);
     },
     drain,
     close() {

@@ -24,3 +24,14 @@ export function checkCsrf(req: IncomingMessage, allowedOrigins: readonly string[
   if (site !== undefined) return { ok: false, reason: `cross-origin request (Sec-Fetch-Site: ${site}) without an allowed Origin` };
   return { ok: false, reason: 'neither Origin nor Sec-Fetch-Site says where the request comes from' };
 }
+
+/**
+ * For a cookie-authenticated WebSocket handshake. Browsers always send Origin with one, and a
+ * page on another site cannot forge it: a foreign Origin is refused. A client that sends none
+ * is no browser, so no page can be driving it with the user's cookie.
+ */
+export function checkWebSocketOrigin(req: IncomingMessage, allowedOrigins: readonly string[]): CsrfVerdict {
+  const origin = req.headers.origin;
+  if (origin === undefined || allowedOrigins.includes(origin)) return { ok: true };
+  return { ok: false, reason: `WebSocket from origin ${JSON.stringify(origin)}, which is not allowed` };
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { stateOf } from '../edge/request-state.ts';
-import { checkCsrf } from './csrf.ts';
+import { checkCsrf, checkWebSocketOrigin } from './csrf.ts';
 import type { LegacyCredentials } from './legacy-jwt/legacy-credentials.ts';
 import type { Refusals } from './refusals.ts';
 import type { Resolution, ResolveCaller } from './resolve-caller.ts';
@@ -16,9 +16,11 @@ export interface IdentityGate {
    * Resolves the caller and settles what identity demands before the legacy API sees the
    * request: refuses (and answers) an expired session, a retired legacy JWT or a forged
    * cross-site write; swaps a session for a minted bearer. Returns the resolution, or null
-   * when the request was answered.
+   * when the request was answered. A WebSocket handshake is a GET, but opens a channel both
+   * ways, so a session's handshake must come from an allowed origin (cross-site WebSocket
+   * hijacking).
    */
-  admit(req: IncomingMessage, res: ServerResponse): Promise<Resolution | null>;
+  admit(req: IncomingMessage, res: ServerResponse, opts?: { webSocket?: boolean }): Promise<Resolution | null>;
 }
 
 // Anything but a read can change state, unknown methods included.
@@ -38,7 +40,7 @@ export function createIdentityGate(deps: {
       const auth = req.headers.authorization;
       return auth !== undefined && deps.cutoffPassed() && /^\s*bearer\s/i.test(auth);
     },
-    async admit(req, res) {
+    async admit(req, res, opts = {}) {
       let resolution: Resolution;
       try {
         resolution = await deps.resolve(req, res);
@@ -55,8 +57,8 @@ export function createIdentityGate(deps: {
           deps.refusals.afterCutoff(req, res);
           return null;
         case 'session': {
-          if (!SAFE.has(req.method ?? '')) {
-            const verdict = checkCsrf(req, deps.allowedOrigins(req));
+          if (opts.webSocket || !SAFE.has(req.method ?? '')) {
+            const verdict = (opts.webSocket ? checkWebSocketOrigin : checkCsrf)(req, deps.allowedOrigins(req));
             if (!verdict.ok) {
               deps.refusals.csrf(req, res, verdict.reason);
               return null;

@@ -10,6 +10,7 @@ import { legacyHeaderPairs, writeLegacyHead } from './response-headers.ts';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { CORRELATION_HEADER } from '../edge/correlation-id.ts';
 import { redactUrl } from '../edge/redact.ts';
+import { upgradeResponse } from '../edge/upgrade-response.ts';
 
 /**
  * The catch-all: one http-proxy-middleware instance, created once at start-up, with a
@@ -34,13 +35,16 @@ export type ResponseTap = (proxyRes: IncomingMessage) => void;
 
 export interface CatchAll {
   forward(req: IncomingMessage, res: ServerResponse, tap?: ResponseTap): void;
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** A WebSocket handshake; `noted` hears its outcome: 101, the legacy API's refusal, or 502/504. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, noted: (status: number) => void): void;
   agent: http.Agent;
   close(): void;
 }
 
 const TAP = Symbol('strangler.responseTap');
 type Tapped = IncomingMessage & { [TAP]?: ResponseTap };
+const HANDSHAKE = Symbol('strangler.handshake');
+type Handshaking = IncomingMessage & { [HANDSHAKE]: { noted: (status: number) => void; answered: boolean } };
 
 class UpstreamTimeout extends Error {
   readonly code = 'UPSTREAM_TIMEOUT';
@@ -295,26 +299,55 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
           legacyRes.on('data', relayChunk);
           legacyRes.on('end', relayEnd);
         });
+        proxyServer.on('proxyReqWs', wireHandshake);
         proxyServer.on('error', (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | Duplex) => {
+          let handshake: Handshaking[typeof HANDSHAKE] | undefined;
           if (!('setHeader' in res)) {
-            res.destroy(); // a WebSocket upgrade: no HTTP answer is possible any more
-            return;
+            // A WebSocket: once open (or refused by the legacy API), no other answer is possible.
+            handshake = (req as Handshaking)[HANDSHAKE];
+            if (handshake.answered || res.destroyed) return void res.destroy();
+            handshake.answered = true;
+            res = upgradeResponse(req, res);
           }
           const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
           const url = redactUrl(req.url ?? '');
-          if (err.code === 'UPSTREAM_TIMEOUT') {
-            opts.log.warn({ correlationId, code: err.code, url }, 'legacy timed out');
-            return sendProblem(res, problems.gatewayTimeout(), correlationId);
-          }
-          const failure = legacyFailure(err.code);
+          const timedOut = err.code === 'UPSTREAM_TIMEOUT';
+          const failure = timedOut ? { log: 'legacy timed out' } : legacyFailure(err.code);
           opts.log.warn({ correlationId, code: err.code, url }, failure.log);
-          sendProblem(res, problems.badGateway(failure.detail), correlationId);
+          const problem = timedOut ? problems.gatewayTimeout() : problems.badGateway(failure.detail);
+          sendProblem(res, problem, correlationId);
+          handshake?.noted(problem.status);
         });
         // The client went away mid-request: nothing to answer, the outgoing request is already cancelled.
         proxyServer.on('econnreset', () => {});
       },
     ],
   });
+
+  /**
+   * http-proxy relays a WebSocket handshake's answer itself; these listeners, added before
+   * its own, put the correlation id on that answer, note the outcome, and give the handshake
+   * the same deadline as any request. A client connection that closes before the answer
+   * cancels it. One that only half-closes (the server keeps its side open, and the socket is
+   * not read before the handshake) is noticed at the deadline.
+   */
+  function wireHandshake(outgoing: ClientRequest, req: IncomingMessage, socket: Duplex): void {
+    const handshake = (req as Handshaking)[HANDSHAKE];
+    const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
+    const deadline = setTimeout(() => outgoing.destroy(new UpstreamTimeout('legacy handshake timed out')), opts.timeoutMs);
+    const answered = (legacyRes: IncomingMessage, status: number) => {
+      clearTimeout(deadline);
+      handshake.answered = true;
+      if (correlationId !== undefined) legacyRes.headers[CORRELATION_HEADER] = correlationId;
+      handshake.noted(status);
+    };
+    outgoing.once('upgrade', (legacyRes: IncomingMessage) => answered(legacyRes, 101));
+    outgoing.once('response', (legacyRes: IncomingMessage) => answered(legacyRes, legacyRes.statusCode ?? 502));
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      if (!handshake.answered) outgoing.destroy();
+    });
+  }
 
   function engineFailed(err: unknown, req: IncomingMessage, res: ServerResponse): void {
     const correlationId = req.headers[CORRELATION_HEADER] as string | undefined;
@@ -335,8 +368,9 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
       // http-proxy-middleware hands what the engine throws to `next`; without one the client would wait forever.
       void middleware(req as never, res as never, (err: unknown) => engineFailed(err, req, res));
     },
-    upgrade(req, socket, head) {
+    upgrade(req, socket, head, noted) {
       prepare(req, true);
+      (req as Handshaking)[HANDSHAKE] = { noted, answered: false };
       middleware.upgrade(req as never, socket as never, head);
     },
     close() {

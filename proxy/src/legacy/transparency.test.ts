@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { startStack, type Stack } from '../../../test-support/stack.ts';
-import { rawRequest, headerPairs, type RawResponse } from '../../../test-support/raw-http.ts';
+import { rawRequest, rawHandshake, headerPairs, type RawResponse } from '../../../test-support/raw-http.ts';
 import { until } from '../../../test-support/until.ts';
 
 /**
@@ -81,23 +82,11 @@ describe('request-target forms other than a path (RFC 9112 §3.2)', () => {
   });
 
   it('upgrades a WebSocket asked for in absolute-form, and refuses one it cannot route', async () => {
-    const net = await import('node:net');
-    const firstLine = (target: string) =>
-      new Promise<string>((resolve, reject) => {
-        const socket = net.connect(stack.proxyPort, '127.0.0.1', () =>
-          socket.write(
-            `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-          ),
-        );
-        socket.once('data', (d) => {
-          resolve(String(d).split('\r\n')[0]!);
-          socket.destroy();
-        });
-        socket.on('error', reject);
-      });
-    expect(await firstLine('http://frontend.example/ws/echo')).toBe('HTTP/1.1 101 Switching Protocols');
-    expect(await firstLine('http://user@frontend.example/ws/echo')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await rawHandshake({ port: stack.proxyPort, path: 'http://frontend.example/ws/echo' })).status).toBe(101);
+    const refused = await rawHandshake({ port: stack.proxyPort, path: 'http://user@frontend.example/ws/echo' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(refused.body)).toMatchObject({ status: 400, correlationId: refused.headers['x-correlation-id'] });
   });
 
   it('answers 400 problem+json for a target it cannot route, and sends the legacy API nothing', async () => {
@@ -316,6 +305,103 @@ describe('streaming', () => {
     });
     ws.close();
     expect(reply).toContain('hello through the proxy');
+  });
+});
+
+describe('WebSocket handshakes', () => {
+  const logOf = (correlationId: string) => stack.logs.find((l) => l.correlationId === correlationId && (l.res as { statusCode?: number } | undefined)?.statusCode !== undefined);
+
+  it('carry the correlation id both ways and are logged, as the handshake, when they open', async () => {
+    const opened = await rawHandshake({ port: stack.proxyPort, path: '/ws/echo', headers: ['X-Correlation-Id', 'ws-corr-1'] });
+    expect(opened.status).toBe(101);
+    expect(opened.headers['x-correlation-id']).toBe('ws-corr-1');
+    const seen = stack.legacy.received.find((r) => r.rawHeaders.includes('ws-corr-1'));
+    expect(seen?.url).toBe('/ws/echo');
+    await until(() => logOf('ws-corr-1') !== undefined);
+    expect(logOf('ws-corr-1')).toMatchObject({ req: { method: 'GET', url: '/ws/echo' }, res: { statusCode: 101 }, route: 'catch-all', servedBy: 'legacy' });
+  });
+
+  it('relay the legacy API refusal with the correlation id', async () => {
+    const refused = await rawHandshake({ port: stack.proxyPort, path: '/ws/nowhere', headers: ['X-Correlation-Id', 'ws-corr-2'] });
+    expect(refused.status).toBe(404);
+    expect(refused.headers['x-correlation-id']).toBe('ws-corr-2');
+    await until(() => logOf('ws-corr-2') !== undefined);
+    expect(logOf('ws-corr-2')).toMatchObject({ res: { statusCode: 404 }, servedBy: 'legacy' });
+  });
+
+  it('are refused with problem+json under the reserved prefix', async () => {
+    const refused = await rawHandshake({ port: stack.proxyPort, path: '/_proxy/health/live' });
+    expect(refused.status).toBe(404);
+    expect(JSON.parse(refused.body)).toMatchObject({ type: 'urn:strangler-proxy:not-found', correlationId: refused.headers['x-correlation-id'] });
+  });
+
+  it('get 502 problem+json when the legacy API cannot be reached, and 504 when it never answers', async () => {
+    const down = await startStack({ env: { LEGACY_URL: 'http://127.0.0.1:9' } });
+    const silent = http.createServer((_req, res) => res.end('ok'));
+    const held = new Set<Duplex>();
+    silent.on('upgrade', (_req, socket: Duplex) => held.add(socket)); // takes the handshake and never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const slow = await startStack({ env: { LEGACY_URL: `http://127.0.0.1:${(silent.address() as { port: number }).port}`, LEGACY_TIMEOUT_MS: '300' } });
+    try {
+      const unreachable = await rawHandshake({ port: down.proxyPort, path: '/ws/echo', headers: ['X-Correlation-Id', 'ws-corr-502'] });
+      expect(unreachable.status).toBe(502);
+      expect(JSON.parse(unreachable.body)).toMatchObject({ type: 'urn:strangler-proxy:legacy-unreachable', correlationId: 'ws-corr-502' });
+      await until(() => down.logs.some((l) => l.correlationId === 'ws-corr-502' && l.msg === 'legacy unreachable'));
+
+      const started = Date.now();
+      const timedOut = await rawHandshake({ port: slow.proxyPort, path: '/ws/echo' });
+      expect(timedOut.status).toBe(504);
+      expect(JSON.parse(timedOut.body)).toMatchObject({ type: 'urn:strangler-proxy:legacy-timeout' });
+      expect(Date.now() - started).toBeLessThan(5_000); // the deadline, not the test's own timeout
+    } finally {
+      await down.stop();
+      await slow.stop();
+      for (const socket of held) socket.destroy();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('another Upgrade than WebSocket (h2c, as curl --http2 and Java\'s HttpClient send)', () => {
+  const net = () => import('node:net');
+  async function exchange(request: string, later?: string): Promise<string> {
+    const { connect } = await net();
+    return new Promise((resolve, reject) => {
+      const socket = connect(stack.proxyPort, '127.0.0.1', () => {
+        socket.write(request);
+        if (later) setTimeout(() => socket.write(later), 50);
+      });
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+  }
+  const h2c = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
+
+  it('is ignored: the request is served as HTTP/1.1, and the legacy API never sees the Upgrade', async () => {
+    const raw = await exchange(`GET /api/echo/h2c?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n${h2c}\r\n`);
+    expect(raw).toMatch(/^HTTP\/1.1 200 OK/);
+    const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { url: string; rawHeaders: string[] };
+    expect(echo.url).toBe('/api/echo/h2c?x=1');
+    const names = headerPairs(echo.rawHeaders).map(([name]) => name);
+    expect(names).not.toContain('upgrade');
+    expect(names).not.toContain('http2-settings');
+  });
+
+  it('keeps a Content-Length body, even one that arrives after the head', async () => {
+    const body = 'hello, legacy';
+    const raw = await exchange(`POST /api/echo/h2c HTTP/1.1\r\nHost: 127.0.0.1\r\n${h2c}Content-Length: ${body.length}\r\n\r\nhello`, body.slice(5));
+    expect(raw).toMatch(/^HTTP\/1.1 200 OK/);
+    const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { bodyBytes: number; bodySha256: string };
+    expect(echo).toMatchObject({ bodyBytes: body.length, bodySha256: createHash('sha256').update(body).digest('hex') });
+  });
+
+  it('answers 400 problem+json for a chunked body it cannot read', async () => {
+    const raw = await exchange(`POST /api/echo/h2c HTTP/1.1\r\nHost: 127.0.0.1\r\n${h2c}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+    expect(raw).toMatch(/^HTTP\/1.1 400 Bad Request/);
+    expect(raw).toContain('application/problem+json');
   });
 });
 

@@ -1,0 +1,21 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/**
+ * A response on an upgrade request's socket, so a WebSocket handshake the proxy refuses or
+ * cannot complete gets the same problem+json answer as any request. Node gives upgrades no
+ * response object. The connection ends with the answer. `release()` hands the socket back
+ * untouched when the handshake goes ahead after all.
+ */
+export function upgradeResponse(req: IncomingMessage, socket: Duplex): ServerResponse & { release(): void } {
+  const res = new ServerResponse(req) as ServerResponse & { release(): void };
+  res.assignSocket(socket as Socket);
+  res.shouldKeepAlive = false;
+  res.once('finish', () => {
+    res.detachSocket(socket as Socket);
+    (socket as Socket).destroySoon();
+  });
+  res.release = () => res.detachSocket(socket as Socket);
+  return res;
+}
