@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { WebSocket } from 'ws';
 import { startLegacyStub, downloadChunks, type LegacyStub } from '../legacy-stub/src/server.ts';
 import { startProxyProcess, runProxyToExit, type ProxyProcess } from '../test-support/proxy-process.ts';
 
@@ -105,6 +106,22 @@ describe('graceful shutdown', () => {
     expect((await own.exited).code).toBe(0);
     // Log lines are gathered before they are written: the last request's line is not lost at exit.
     expect(own.output()).toMatch(/"url":"\/api\/slow\?ms=800"[^\n]*"msg":"GET catch-all 200"/);
+  });
+
+  it('closes a WebSocket still open at the grace limit, then exits 0', async () => {
+    const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '1000' });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${own.port}/ws/echo`);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+      const signalled = Date.now();
+      own.child.kill('SIGTERM');
+      await closed; // the proxy cut it: the legacy stand-in would have kept it open
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(900); // not before the grace limit
+      expect((await own.exited).code).toBe(0);
+    } finally {
+      await own.stop(); // by its pid, if a failure above left it running
+    }
   });
 });
 

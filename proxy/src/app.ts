@@ -261,7 +261,14 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
    * the same problem+json when it is refused. Migrated routes take no WebSockets: a handshake
    * goes to the legacy API. Any other Upgrade (h2c) is ignored: the request is served as it is.
    */
+  // Node's server stops tracking a socket once it is upgraded, so closeAllConnections() would
+  // leave open WebSockets (and slow h2c-upgrade requests) holding up shutdown for as long as
+  // they last.
+  const upgradedSockets = new Set<Duplex>();
+
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    upgradedSockets.add(socket);
+    socket.once('close', () => upgradedSockets.delete(socket));
     let refusal: string | undefined;
     if (!isWebSocketUpgrade(req)) {
       const plain = servedWithoutUpgrade(req, socket, head);
@@ -322,7 +329,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     async close(graceMs = config.shutdownGraceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of upgradedSockets) socket.destroy();
+      }, graceMs);
       await closed;
       clearTimeout(timer);
       finished.close(); // the last requests' log lines, metrics and counts
