@@ -108,6 +108,31 @@ describe('graceful shutdown', () => {
     expect(own.output()).toMatch(/"url":"\/api\/slow\?ms=800"[^\n]*"msg":"GET catch-all 200"/);
   });
 
+  it('closes a keep-alive connection once its answer is out, not at the grace limit', async () => {
+    const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '20000' });
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      let answered = 0;
+      const socketClosed = new Promise<number>((resolve, reject) => {
+        http.get({ port: own.port, path: '/api/slow?ms=500', agent }, (res) => {
+          res.resume();
+          res.on('end', () => (answered = Date.now()));
+          res.socket.once('close', () => resolve(Date.now()));
+        }).on('error', reject);
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      own.child.kill('SIGTERM');
+      // Closed right after the answer, where Node alone would keep it for its 5 s keep-alive
+      // timeout and the grace limit is 20 s.
+      expect((await socketClosed) - answered).toBeLessThan(2_500);
+      expect(answered).toBeGreaterThan(0);
+      expect((await own.exited).code).toBe(0);
+    } finally {
+      agent.destroy();
+      await own.stop();
+    }
+  });
+
   it('closes a WebSocket still open at the grace limit, then exits 0', async () => {
     const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '1000' });
     try {

@@ -214,7 +214,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     state.route = 'own';
   }
 
+  let closing = false;
+
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (closing) res.shouldKeepAlive = false; // an answer during shutdown ends its connection
     const badTarget = arrive(req);
     const state = stateOf(req);
     const { correlationId, url } = state;
@@ -327,13 +330,17 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       });
     },
     async close(graceMs = config.shutdownGraceMs) {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections close as soon as their last answer is out, not at the limit.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       const timer = setTimeout(() => {
         server.closeAllConnections();
         for (const socket of upgradedSockets) socket.destroy();
       }, graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       finished.close(); // the last requests' log lines, metrics and counts
       catchAll.close();
