@@ -122,3 +122,20 @@ export function rawHandshake(r: { port: number; path: string; headers?: string[]
     socket.on('error', reject);
   });
 }
+
+/**
+ * Bytes written to a fresh connection as they are (`later` 50 ms after the first part), and
+ * everything the server sends back until it closes: for requests no HTTP client would send.
+ */
+export function rawExchange(port: number, bytes: string, later?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(bytes);
+      if (later !== undefined) setTimeout(() => socket.write(later), 50);
+    });
+    let text = '';
+    socket.on('data', (d) => (text += d));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}

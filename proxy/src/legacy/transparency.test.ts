@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { startStack, type Stack } from '../../../test-support/stack.ts';
-import { rawRequest, rawHandshake, headerPairs, type RawResponse } from '../../../test-support/raw-http.ts';
+import { rawRequest, rawHandshake, rawExchange, headerPairs, type RawResponse } from '../../../test-support/raw-http.ts';
 import { until } from '../../../test-support/until.ts';
 
 /**
@@ -140,14 +140,7 @@ describe('headers', () => {
   });
 
   it('serves an HTTP/1.0 client that sends no Host, and tells the legacy API no empty X-Forwarded-Host', async () => {
-    const net = await import('node:net');
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(stack.proxyPort, '127.0.0.1', () => socket.write('GET /api/echo/old HTTP/1.0\r\n\r\n'));
-      let text = '';
-      socket.on('data', (d) => (text += d));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const raw = await rawExchange(stack.proxyPort, 'GET /api/echo/old HTTP/1.0\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1.1 200 OK/);
     const seen = headerPairs(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).rawHeaders as string[]);
     expect(seen.map(([name]) => name)).not.toContain('x-forwarded-host');
@@ -285,14 +278,7 @@ describe('streaming', () => {
     expect(b.status).toBe(200);
     expect(b.body.toString()).toBe(a.body.toString());
 
-    const net = await import('node:net');
-    const old = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(stack.proxyPort, '127.0.0.1', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
-      let text = '';
-      socket.on('data', (d) => (text += d));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const old = await rawExchange(stack.proxyPort, 'GET / HTTP/1.0\r\n\r\n');
     expect(old).toMatch(/^HTTP\/1.1 200 OK/);
   });
 
@@ -364,20 +350,7 @@ describe('WebSocket handshakes', () => {
 });
 
 describe('another Upgrade than WebSocket (h2c, as curl --http2 and Java\'s HttpClient send)', () => {
-  const net = () => import('node:net');
-  async function exchange(request: string, later?: string): Promise<string> {
-    const { connect } = await net();
-    return new Promise((resolve, reject) => {
-      const socket = connect(stack.proxyPort, '127.0.0.1', () => {
-        socket.write(request);
-        if (later) setTimeout(() => socket.write(later), 50);
-      });
-      let text = '';
-      socket.on('data', (d) => (text += d));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
-  }
+  const exchange = (request: string, later?: string) => rawExchange(stack.proxyPort, request, later);
   const h2c = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
 
   it('is ignored: the request is served as HTTP/1.1, and the legacy API never sees the Upgrade', async () => {
@@ -559,14 +532,7 @@ describe('edge', () => {
   });
 
   it('answers a request Node cannot parse with problem+json and a correlation id', async () => {
-    const net = await import('node:net');
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(stack.proxyPort, '127.0.0.1', () => socket.write('GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n'));
-      let text = '';
-      socket.on('data', (d) => (text += d));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const raw = await rawExchange(stack.proxyPort, 'GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1.1 400 Bad Request/);
     expect(raw).toContain('application/problem+json');
     expect(raw).toMatch(/"correlationId":"[0-9a-f-]{36}"/);
