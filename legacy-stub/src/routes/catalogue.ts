@@ -5,12 +5,16 @@ import { coursesOfOrg, upcomingSessions } from '../queries.ts';
 import type { StubContext } from '../context.ts';
 
 /** Courses and their sessions. Mounted behind requireAuth. */
-export function catalogueRoutes({ world }: StubContext): Router {
+export function catalogueRoutes({ world, origin }: StubContext): Router {
   const router = Router();
 
   // An unknown organisation is simply one without courses: the legacy API never checked.
+  // The organisation is linked, as old HATEOAS-minded APIs did, by an absolute URL to the
+  // legacy origin: a proxy on another origin must point it back at itself.
   router.get('/api/courses', (req, res) => {
-    res.json(coursesOfOrg(world, requiredQuery(req, 'orgId')));
+    const orgId = requiredQuery(req, 'orgId');
+    res.set('link', `<${origin()}/api/organisations/${encodeURIComponent(orgId)}>; rel="related"`);
+    res.json(coursesOfOrg(world, orgId));
   });
 
   router.get('/api/courses/:id', (req, res) => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import http from 'node:http';
 import { rawRequest, headerPairs } from '../../../test-support/raw-http.ts';
-import { writeLegacyHead } from './response-headers.ts';
+import { rewriteLinks, writeLegacyHead } from './response-headers.ts';
 
 /**
  * writeLegacyHead writes through one of two Node paths, depending on whether the response
@@ -48,5 +48,22 @@ describe('writeLegacyHead', () => {
     expect(pairs.filter(([n]) => n === 'set-cookie').map(([, v]) => v)).toEqual(['a=1; Path=/', 'b=2; Path=/']);
     expect(pairs.filter(([n]) => n === 'x-correlation-id')).toEqual([['x-correlation-id', 'corr-2']]);
     expect(pairs).toContainEqual(['vary', 'Cookie']);
+  });
+});
+
+describe('rewriteLinks', () => {
+  const legacy = 'http://legacy.internal:4000';
+  const proxy = () => 'https://school.example';
+
+  it('points every target at the legacy origin at the proxy, and nothing else', () => {
+    const value = `<${legacy}/api/courses?page=2>; rel="next", </api/courses?page=9>; rel="last", <https://cdn.example/a.css>; rel=preload, <${legacy}0/x>; rel="other"`;
+    expect(rewriteLinks(value, legacy, proxy)).toBe(
+      '<https://school.example/api/courses?page=2>; rel="next", </api/courses?page=9>; rel="last", <https://cdn.example/a.css>; rel=preload, ' +
+        `<${legacy}0/x>; rel="other"`,
+    );
+  });
+
+  it('leaves a field without the legacy origin as it is', () => {
+    expect(rewriteLinks('</app.js>; rel=preload; as=script', legacy, proxy)).toBe('</app.js>; rel=preload; as=script');
   });
 });

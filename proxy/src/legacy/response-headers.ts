@@ -13,8 +13,9 @@ export interface HeaderRewrite {
  * `[name, value, name, value, ...]` pairs from its raw header pairs: repeated fields stay
  * repeated and in order (several Set-Cookie, several Link), hop-by-hop fields go, and
  * anything that would send the browser to the legacy origin is pointed back at the proxy: an
- * absolute Location, and a cookie Domain naming the legacy host (dropped, so the cookie
- * becomes host-only on the proxy's host). The legacy API's own X-Correlation-Id is left out:
+ * absolute Location or Content-Location, the targets of Link (pagination, related
+ * resources), and a cookie Domain naming the legacy host (dropped, so the cookie becomes
+ * host-only on the proxy's host). The legacy API's own X-Correlation-Id is left out:
  * the client gets the one the proxy forwarded. (The raw pairs are read, not
  * `proxyRes.headers`, which Node builds on first access.)
  */
@@ -32,6 +33,8 @@ export function legacyHeaderPairs(proxyRes: IncomingMessage, publicOrigin: () =>
     if (lower === 'x-correlation-id' || isResponseHopByHop(lower, listed)) continue;
     if (lower === 'location' || lower === 'content-location') {
       value = rewriteLocation(value, rw.legacyOrigin, publicOrigin);
+    } else if (lower === 'link') {
+      value = rewriteLinks(value, rw.legacyOrigin, publicOrigin);
     } else if (lower === 'set-cookie') {
       value = rewriteCookieDomain(value, rw.legacyHostname);
     }
@@ -86,6 +89,17 @@ export function rewriteLocation(value: string, legacyOrigin: string, publicOrigi
   // Only the origin itself, not a longer host that merely starts the same (`:4000` vs `:40001`).
   if (next !== '' && next !== '/' && next !== '?' && next !== '#') return value;
   return publicOrigin() + value.slice(legacyOrigin.length);
+}
+
+const LINK_TARGET = /<([^>]*)>/g;
+
+/** `<http://legacy/api/x?page=2>; rel="next", <...>`: each target at the legacy origin, pointed at the proxy. */
+export function rewriteLinks(value: string, legacyOrigin: string, publicOrigin: () => string): string {
+  if (!value.includes(legacyOrigin)) return value;
+  return value.replace(LINK_TARGET, (whole, target: string) => {
+    const rewritten = rewriteLocation(target, legacyOrigin, publicOrigin);
+    return rewritten === target ? whole : `<${rewritten}>`;
+  });
 }
 
 const DOMAIN_ATTR = /;\s*domain=\.?([^;]*)/i;

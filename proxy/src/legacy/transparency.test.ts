@@ -198,6 +198,15 @@ describe('headers', () => {
     expect(a.headers.location!.startsWith(stack.legacy.url)).toBe(true);
     expect(b.headers.location).toBe(a.headers.location!.replace(stack.legacy.url, `http://localhost:${stack.proxyPort}`));
   });
+
+  it('points a Link target at the legacy origin back at the proxy, and leaves the rest of the field alone', async () => {
+    const path = '/api/courses?orgId=org-1';
+    const headers = ['Authorization', `Bearer ${token}`];
+    const [a, b] = await Promise.all([direct({ path, headers }), proxied({ path, headers: ['Host', `localhost:${stack.proxyPort}`, ...headers] })]);
+    expect(a.headers.link).toBe(`<${stack.legacy.url}/api/organisations/org-1>; rel="related"`);
+    expect(b.headers.link).toBe(`<http://localhost:${stack.proxyPort}/api/organisations/org-1>; rel="related"`);
+    expect(b.body.toString()).toBe(a.body.toString());
+  });
 });
 
 describe('status codes', () => {
