@@ -15,6 +15,9 @@ export function upgradeResponse(req: IncomingMessage, socket: Duplex): ServerRes
   res.once('finish', () => {
     res.detachSocket(socket as Socket);
     (socket as Socket).destroySoon();
+    // As Node's server does for its own responses: 'close' is what the edge's log line,
+    // metrics and counts listen for.
+    process.nextTick(() => res.emit('close'));
   });
   res.release = () => res.detachSocket(socket as Socket);
   return res;

@@ -363,8 +363,9 @@ describe('another Upgrade than WebSocket (h2c, as curl --http2 and Java\'s HttpC
   const h2c = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
 
   it('is ignored: the request is served as HTTP/1.1, and the legacy API never sees the Upgrade', async () => {
-    const raw = await exchange(`GET /api/echo/h2c?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n${h2c}\r\n`);
+    const raw = await exchange(`GET /api/echo/h2c?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Correlation-Id: h2c-corr-1\r\n${h2c}\r\n`);
     expect(raw).toMatch(/^HTTP\/1.1 200 OK/);
+    await until(() => stack.logs.some((l) => l.correlationId === 'h2c-corr-1' && (l.res as { statusCode?: number } | undefined)?.statusCode === 200));
     const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { url: string; rawHeaders: string[] };
     expect(echo.url).toBe('/api/echo/h2c?x=1');
     const names = headerPairs(echo.rawHeaders).map(([name]) => name);
