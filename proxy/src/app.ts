@@ -56,13 +56,16 @@ export interface Proxy {
  *   0. dispatch on the raw request: own endpoints and migrated routes go to the Express app;
  *      a request carrying our session cookie (or, after the cutoff, a bearer token) passes
  *      the identity gate first; everything else goes straight to the catch-all;
- *   1. edge: correlation id; one finished hook for the metrics, the log line and the status accounting;
+ *   1. edge: correlation id; the request target in origin-form (else 400); one finished hook for
+ *      the metrics, the log line and the status accounting;
  *   2. own endpoints under the reserved prefix (health, metrics, migration status, sign-in pages, passkeys, OIDC);
  *   3. identity: session cookie, else legacy JWT, else anonymous — resolved once, lazily;
  *   4. CSRF for cookie-authenticated unsafe methods;
  *   5. migrated routes: the flags decide legacy, shadow or migrated, sticky per user;
  *   6. catch-all: the legacy API, streamed both ways;
  *   7. errors: problem+json with the correlation id, from one handler.
+ * A WebSocket handshake meets 0, 1 and 3-4 (a session's must come from an allowed Origin),
+ * then the catch-all; any other Upgrade (h2c) is ignored and the request served as above.
  */
 export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const requestLog = createRequestLogger(log);
@@ -259,16 +262,16 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     app(req as never, res as never);
   }
 
-  /**
-   * A WebSocket handshake: the same edge, target rules and identity gate as any request, and
-   * the same problem+json when it is refused. Migrated routes take no WebSockets: a handshake
-   * goes to the legacy API. Any other Upgrade (h2c) is ignored: the request is served as it is.
-   */
   // Node's server stops tracking a socket once it is upgraded, so closeAllConnections() would
   // leave open WebSockets (and slow h2c-upgrade requests) holding up shutdown for as long as
   // they last.
   const upgradedSockets = new Set<Duplex>();
 
+  /**
+   * A WebSocket handshake: the same edge, target rules and identity gate as any request, and
+   * the same problem+json when it is refused. Migrated routes take no WebSockets: a handshake
+   * goes to the legacy API. Any other Upgrade (h2c) is ignored: the request is served as it is.
+   */
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     upgradedSockets.add(socket);
     socket.once('close', () => upgradedSockets.delete(socket));
