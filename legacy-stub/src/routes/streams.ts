@@ -30,13 +30,13 @@ export function streamRoutes(): Router {
   // is only known once the last chunk is out.
   router.get('/api/stream/checksummed', (req, res) => {
     const count = intQuery(req, 'count', { min: 0, max: 10_000, fallback: 5 });
-    const hash = createHash('sha256');
     if (req.method === 'HEAD') {
       // Node refuses a Trailer field on a response without a chunked body.
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' }).end();
       return;
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', trailer: 'x-content-sha256' });
+    const hash = createHash('sha256');
     for (let n = 1; n <= count; n++) {
       const line = `${JSON.stringify({ chunk: n, of: count })}\n`;
       hash.update(line);
