@@ -6,20 +6,29 @@ export interface RedisHandle {
   url: string;
   port: number;
   pid: number;
+  /** SIGKILL, as a crash would; resolves once the process is gone and its port is free. */
+  kill(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as with a hung or swapping server. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
+  /** Stops it (a paused server is resumed first, or it could not act on SIGTERM). */
   stop(): Promise<void>;
 }
 
 /**
- * Starts a real, throwaway redis-server on a free loopback port (no persistence).
- * Fails loudly when redis-server is not installed: CI must install it, never skip.
+ * Starts a real, throwaway redis-server on a free loopback port (no persistence), or on `port`
+ * (a restart after kill(), where the proxy expects it). Fails loudly when redis-server is not
+ * installed: CI must install it, never skip.
  */
-export async function startRedis(): Promise<RedisHandle> {
-  const port = await freePort();
+export async function startRedis(opts: { port?: number } = {}): Promise<RedisHandle> {
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
     ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -31,6 +40,15 @@ export async function startRedis(): Promise<RedisHandle> {
     url: `redis://127.0.0.1:${port}`,
     port,
     pid: child.pid!,
-    stop: () => stopChild(child),
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
+      await stopChild(child);
+    },
   };
 }

@@ -25,7 +25,7 @@ export async function createAuthRoutes(deps: {
   const { auth, reservedPrefix: prefix } = config;
   const stores: Keyv[] = [];
   const keyv = (namespace: string, throwOnErrors = true) => {
-    const store = createKeyv({ redisUrl: config.redisUrl, namespace, throwOnErrors });
+    const store = createKeyv({ redisUrl: config.redisUrl, namespace, throwOnErrors, timeoutMs: config.storeTimeoutMs });
     stores.push(store as Keyv);
     return store as Keyv;
   };

@@ -1,5 +1,6 @@
 import { Keyv } from 'keyv';
-import { createKeyv as createRedisKeyv, defaultReconnectStrategy } from '@keyv/redis';
+import KeyvRedis, { createKeyv as createRedisKeyv, defaultReconnectStrategy } from '@keyv/redis';
+import { boundStoreCalls, withDeadline } from './store-deadline.ts';
 
 export interface KeyvStoreOptions {
   /** `redis://host:port`; absent means an in-process Map (one instance only, dev and tests). */
@@ -16,6 +17,11 @@ export interface KeyvStoreOptions {
   throwOnErrors?: boolean;
   /** How long a (re)connection to Redis may take before calls fail, in milliseconds. */
   connectTimeoutMs?: number;
+  /**
+   * The longest any one call may take (STORE_TIMEOUT_MS), connecting included; then it fails
+   * with StoreUnavailableError (or fails open). Default 1000 ms.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -44,10 +50,20 @@ export function createKeyv<T = unknown>(opts: KeyvStoreOptions): Keyv<T> {
     connectionTimeout: connectTimeout,
   }) as unknown as Keyv<T>;
   if (opts.ttlMs !== undefined) keyv.ttl = opts.ttlMs;
+  boundStoreCalls(keyv.store as KeyvRedis<unknown>, opts.timeoutMs ?? 1_000);
   return keyv;
 }
 
-/** Closes the Redis connection behind a Keyv (a no-op for memory). */
+/** Closes the Redis connection behind a Keyv (a no-op for memory), within a second. */
 export async function closeKeyv(keyv: Keyv<unknown>): Promise<void> {
+  const store = keyv.store as unknown;
+  if (!(store instanceof KeyvRedis) || !store.client.isOpen) return keyv.disconnect();
+  // A clean close (QUIT) waits for every reply still owed, so a Redis that stopped answering
+  // would hold shutdown up for ever. Replies come in order: a PING answered means none is owed.
+  try {
+    await withDeadline(store.client.ping(), 1_000, 'ping');
+  } catch {
+    return store.disconnect(true);
+  }
   await keyv.disconnect();
 }
