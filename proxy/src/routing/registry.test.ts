@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { createRegistry, loadRouteFiles, RouteDeclarationError } from './registry.ts';
+import { createRegistry, loadRouteFiles, RouteDeclarationError, type Registry, type RouteMatch } from './registry.ts';
 import type { MigratedRoute } from './route.ts';
 import { runProxyToExit } from '../../../test-support/proxy-process.ts';
 
@@ -14,6 +14,13 @@ const route = (over: Partial<MigratedRoute>): MigratedRoute => ({
   handle: async () => ({ body: {} }),
   ...over,
 });
+
+/** The route a request reaches: its id, or null for the catch-all; fails on a refusal. */
+const routed = (registry: Registry, method: string, url: string): RouteMatch | null => {
+  const m = registry.match(method, url);
+  if (m && 'refused' in m) throw new Error(`${method} ${url} was refused: ${m.refused.detail}`);
+  return m;
+};
 
 const refusal = (routes: MigratedRoute[]) => {
   try {
@@ -41,9 +48,9 @@ describe('route declarations are checked at start-up', () => {
 
   it('a literal path is not shadowed by a parameterised one declared later, and HEAD follows GET', () => {
     const registry = createRegistry([route({ id: 'featured', path: '/api/courses/featured', flag: 'f1' }), route({ id: 'by-id', path: '/api/courses/:id', flag: 'f2' })], '/_proxy');
-    expect(registry.match('GET', '/api/courses/featured?x=1')?.entry.route.id).toBe('featured');
-    expect(registry.match('GET', '/api/courses/c-101')?.params).toEqual({ id: 'c-101' });
-    expect(registry.match('HEAD', '/api/courses/c-101')?.entry.route.id).toBe('by-id');
+    expect(routed(registry, 'GET', '/api/courses/featured?x=1')?.entry.route.id).toBe('featured');
+    expect(routed(registry, 'GET', '/api/courses/c-101')?.params).toEqual({ id: 'c-101' });
+    expect(routed(registry, 'HEAD', '/api/courses/c-101')?.entry.route.id).toBe('by-id');
     expect(registry.match('POST', '/api/courses/c-101')).toBeNull();
     expect(registry.match('GET', '/api/courses/c-101/sessions')).toBeNull();
   });
@@ -63,7 +70,7 @@ describe('route declarations are checked at start-up', () => {
 
   it('maps a request to the legacy endpoint it replaces, query kept', () => {
     const registry = createRegistry([route({ path: '/api/dashboard', replaces: 'GET /api/home' })], '/_proxy');
-    const match = registry.match('GET', '/api/dashboard?lang=nb')!;
+    const match = routed(registry, 'GET', '/api/dashboard?lang=nb')!;
     expect(registry.legacyUrl(match, '/api/dashboard?lang=nb')).toBe('/api/home?lang=nb');
   });
 
@@ -73,5 +80,95 @@ describe('route declarations are checked at start-up', () => {
     expect(r.code).toBe(1);
     expect(r.output).toContain('"course-by-code"');
     expect(r.output).toContain('"any-course"');
+  });
+});
+
+describe('every spelling of a route path meets the route (and its flag)', () => {
+  const routes = [
+    route({ id: 'enrollments', method: 'POST', path: '/api/enrollments', flag: 'f1' }),
+    route({ id: 'course', path: '/api/courses/:id', flag: 'f2' }),
+  ];
+  const insensitive = createRegistry(routes, '/_proxy');
+  const sensitive = createRegistry(routes, '/_proxy', { routeCase: 'sensitive' });
+  const id = (registry: Registry, method: string, url: string) => routed(registry, method, url)?.entry.route.id ?? null;
+  const refusedWith = (registry: Registry, method: string, url: string) => {
+    const m = registry.match(method, url);
+    return m && 'refused' in m ? m.refused.status : undefined;
+  };
+
+  it('case, escaped letters, dot segments, repeated slashes and ;parameters: read as the legacy API reads them', () => {
+    const spellings = [
+      '/API/enrollments',
+      '/api/Enrollments',
+      '/api/%65nrollments',
+      '/api/%45NROLLMENTS',
+      '/api/x/../enrollments',
+      '/api/./enrollments',
+      '/api/x/%2e%2E/enrollments',
+      '/api/%2e/enrollments',
+      '/../api/enrollments',
+      '/api//enrollments',
+      '/api//x/../enrollments',
+      '/api/enrollments;jsessionid=0123',
+      '/api;v=1/enrollments/',
+      '/api/enrollments/.?x=1',
+    ];
+    for (const url of spellings) expect(id(insensitive, 'POST', url), url).toBe('enrollments');
+    expect(routed(insensitive, 'GET', '/API/Courses/C%2D101?x')?.params).toEqual({ id: 'C-101' });
+    expect(routed(insensitive, 'GET', '/api/courses/a%20b')?.params).toEqual({ id: 'a b' });
+  });
+
+  it('with ROUTE_CASE=sensitive another case is another path, which the legacy API serves', () => {
+    expect(id(sensitive, 'POST', '/API/enrollments')).toBeNull();
+    expect(id(sensitive, 'POST', '/api/Enrollments')).toBeNull();
+    expect(id(sensitive, 'POST', '/api/%45nrollments')).toBeNull();
+    expect(id(sensitive, 'POST', '/api/%65nrollments')).toBe('enrollments');
+    expect(id(sensitive, 'POST', '/api/x/../enrollments')).toBe('enrollments');
+  });
+
+  it('a path no reading takes to a route stays with the catch-all, however it is spelled', () => {
+    for (const url of ['/api/echo/a%2Fb//c/./d/../e?x=1', '/api/enrollments/x', '/api/enrollmentsx', '/api/enrollments/..', '/api/x%2F..', '/api/%zz']) {
+      expect(insensitive.match('POST', url), url).toBeNull();
+    }
+    expect(insensitive.match('PUT', '/API/enrollments')).toBeNull();
+  });
+
+  it('an encoded slash or a backslash that leads elsewhere when read as a separator: 400, whichever side reads it so', () => {
+    for (const url of ['/api%2Fenrollments', '/api%2fenrollments', '/api%5Cenrollments', '/api\\enrollments', '/x%2F..%2Fapi/enrollments']) {
+      expect(refusedWith(insensitive, 'POST', url), url).toBe(400);
+    }
+    // Read as data it is course "c-101/sessions", read as a separator another endpoint.
+    expect(refusedWith(insensitive, 'GET', '/api/courses/c-101%2Fsessions')).toBe(400);
+  });
+
+  it('".." after "//" is read two ways (RFC 3986 and Kestrel; Tomcat and nginx merge first): refused when they differ', () => {
+    // /api/enrollments/x by the RFC, /api/enrollments merged first.
+    expect(refusedWith(insensitive, 'POST', '/api/enrollments/x//..')).toBe(400);
+    expect(refusedWith(insensitive, 'POST', '/api/enrollments/x/y//../..')).toBe(400);
+  });
+
+  it('the reserved prefix: spelled exactly it is the proxy\'s own, any other spelling is refused (404), never forwarded', () => {
+    for (const url of ['/_proxy/health/live', '/_proxy', '/_proxy?x=1', '/_proxy/../api/enrollments']) {
+      expect(insensitive.match('GET', url), url).toBeNull();
+    }
+    for (const url of ['/_PROXY/health/live', '/_Proxy', '/%5Fproxy/status', '/%5fproxy', '/x/../_proxy/metrics', '/_proxy;x/metrics', '//_proxy/metrics']) {
+      expect(refusedWith(insensitive, 'DELETE', url), url).toBe(404);
+    }
+    expect(refusedWith(insensitive, 'GET', '/_proxy%2Fmetrics')).toBe(400);
+    for (const url of ['/_proxyx/y', '/_proxy_old/x', '/api/_proxy']) expect(insensitive.match('GET', url), url).toBeNull();
+    // Case-sensitive: /_PROXY is another path, the legacy API's; an escaped underscore still spells ours.
+    expect(sensitive.match('GET', '/_PROXY/health/live')).toBeNull();
+    expect(refusedWith(sensitive, 'GET', '/%5Fproxy/health/live')).toBe(404);
+  });
+
+  it('refuses declarations that differ only in case or escapes, dot segments and encoded slashes', () => {
+    const again = (path: string) => [route({ id: 'a', path: '/api/x' }), route({ id: 'b', path, flag: 'route.b' })];
+    expect(refusal(again('/api/X'))).toMatch(/"b".*never be reached.*"a"/);
+    expect(refusal(again('/api/%78'))).toMatch(/never be reached/);
+    expect(() => createRegistry(again('/api/X'), '/_proxy', { routeCase: 'sensitive' })).not.toThrow();
+    expect(refusal([route({ path: '/api/./x' })])).toMatch(/dot segment/);
+    expect(refusal([route({ path: '/api/a%2Fb' })])).toMatch(/encoded slash/);
+    expect(refusal([route({ path: '/_PROXY/x' })])).toMatch(/reserved prefix/);
+    expect(refusal([route({ path: '/%5Fproxy/x' })])).toMatch(/reserved prefix/);
   });
 });

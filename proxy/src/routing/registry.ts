@@ -3,6 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HttpMethod, MigratedRoute } from './route.ts';
 import { compilePath, fillPath, matchPath, shadows, type PathPattern } from './path-pattern.ts';
+import { pathReadings } from './normalise-path.ts';
+import { problems as answers, type Problem } from '../edge/problem.ts';
 import { validateShadowRules } from './shadow-rules.ts';
 import { DEFAULT_ENDPOINT_POLICY, resolvePolicy } from '../legacy/policies.ts';
 
@@ -18,10 +20,24 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
+/** A path answered with a problem whatever the flags say, and sent nowhere. */
+export interface PathRefusal {
+  refused: Problem;
+}
+
+/** Whether route paths (and the reserved prefix) compare case-sensitively: as the legacy API does. */
+export type RouteCase = 'insensitive' | 'sensitive';
+
 export interface Registry {
   routes: readonly RegisteredRoute[];
-  /** On the raw request: does a migrated route claim it? HEAD is claimed by a GET route. */
-  match(method: string, url: string): RouteMatch | null;
+  /**
+   * On the raw request: does a migrated route claim it? The path is matched as legacy servers
+   * read it (normalise-path.ts), so no other spelling of a route's path gets past its flag;
+   * HEAD is claimed by a GET route. Refused: the reserved prefix spelled other than exactly
+   * (it must neither reach the legacy API nor half-reach the proxy's own endpoints), and a
+   * path whose readings lead to different places.
+   */
+  match(method: string, url: string): RouteMatch | PathRefusal | null;
   /** The path (and query) the legacy API should receive when it serves this route. */
   legacyUrl(match: RouteMatch, url: string): string;
 }
@@ -56,7 +72,9 @@ function routeOrder(r: MigratedRoute): number {
  * Checks the declarations and builds the matcher. Refuses, naming both routes, a route that
  * another would shadow, one under the proxy's reserved prefix, and a duplicated id or flag.
  */
-export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix: string): Registry {
+export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix: string, options: { routeCase?: RouteCase } = {}): Registry {
+  const caseSensitive = options.routeCase === 'sensitive';
+  const reserved = new RegExp(`^${reservedPrefix.replace(/[.]/g, '\\.')}(?:/|$)`, caseSensitive ? '' : 'i');
   const entries: RegisteredRoute[] = [];
   const problems: string[] = [];
   const byId = new Map<string, MigratedRoute>();
@@ -76,7 +94,7 @@ export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix:
     if (!route.flag) problems.push(`${where}: flag is required`);
     else if (sameFlag) problems.push(`${where}: flag "${route.flag}" is also the flag of route "${sameFlag.id}"`);
     byFlag.set(route.flag, route);
-    if (route.path === reservedPrefix || route.path.startsWith(`${reservedPrefix}/`)) {
+    if ([pathReadings(route.path)].flat().some((p) => reserved.test(p))) {
       problems.push(`${where}: collides with the proxy's reserved prefix ${reservedPrefix}`);
     }
     for (const p of validateShadowRules(route.shadow ?? {})) problems.push(`${where}: shadow rules: ${p}`);
@@ -91,7 +109,7 @@ export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix:
     let pattern: PathPattern;
     let replaces: RegisteredRoute['replaces'] = null;
     try {
-      pattern = compilePath(route.path);
+      pattern = compilePath(route.path, caseSensitive);
       if (route.replaces) replaces = compileReplaces(route.replaces, pattern);
       // Same path on both sides: the request goes to the legacy API exactly as the client sent it.
       if (replaces && replaces.pattern.source === pattern.source) replaces = null;
@@ -115,18 +133,44 @@ export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix:
     byMethod.set(e.route.method, list);
   }
 
+  const spelledExactly = (p: string) => p.startsWith(reservedPrefix) && (p.length === reservedPrefix.length || p[reservedPrefix.length] === '/');
+  const misspeltPrefix: PathRefusal = {
+    refused: answers.notFound(`The proxy's own endpoints answer under ${reservedPrefix}/ spelled exactly so; other spellings are not sent to the legacy API either.`),
+  };
+  const ambiguous: PathRefusal = {
+    refused: answers.badRequest(
+      'The path holds an encoded slash or backslash, or ".." after "//", which servers read differently, and one reading ' +
+        "reaches a migrated route or the proxy's own endpoints. Send the path plainly.",
+    ),
+  };
+  const OWN = Symbol('own endpoints');
+
+  function find(candidates: readonly RegisteredRoute[] | undefined, path: string): RouteMatch | null {
+    for (const entry of candidates ?? []) {
+      const params = matchPath(entry.pattern, path);
+      if (params) return { entry, params };
+    }
+    return null;
+  }
+
   return {
     routes: entries,
     match(method, url) {
       const candidates = byMethod.get(method) ?? (method === 'HEAD' ? byMethod.get('GET') : undefined);
-      if (!candidates) return null;
       const q = url.indexOf('?');
       const pathname = q === -1 ? url : url.slice(0, q);
-      for (const entry of candidates) {
-        const params = matchPath(entry.pattern, pathname);
-        if (params) return { entry, params };
+      const read = pathReadings(pathname);
+      if (typeof read === 'string') {
+        if (reserved.test(read)) return spelledExactly(read) ? null : misspeltPrefix;
+        return candidates ? find(candidates, read) : null;
       }
-      return null;
+      // Spelled exactly, the proxy's own endpoints take it as it is (and never forward it).
+      if (spelledExactly(pathname)) return null;
+      const places = read.map((p) => (reserved.test(p) ? OWN : find(candidates, p)));
+      const where = (place: (typeof places)[number]) => (place === OWN || place === null ? place : place.entry);
+      if (places.some((place) => where(place) !== where(places[0]!))) return ambiguous;
+      const place = places[0]!;
+      return place === OWN ? misspeltPrefix : place;
     },
     legacyUrl(match, url) {
       const { replaces } = match.entry;
@@ -140,7 +184,7 @@ export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix:
 function compileReplaces(replaces: string, route: PathPattern): NonNullable<RegisteredRoute['replaces']> {
   const m = /^(GET|HEAD|POST|PUT|PATCH|DELETE) (\/\S*)$/.exec(replaces);
   if (!m) throw new Error(`replaces "${replaces}" must read "METHOD /path"`);
-  const pattern = compilePath(m[2]!);
+  const pattern = compilePath(m[2]!, route.caseSensitive);
   const known = new Set(route.segments.flatMap((s) => ('param' in s ? [s.param] : [])));
   for (const s of pattern.segments) {
     if ('param' in s && !known.has(s.param)) throw new Error(`replaces "${replaces}" uses :${s.param}, which the route's path does not have`);

@@ -55,7 +55,11 @@ export interface ShadowRules {
 export interface MigratedRoute {
   id: string;
   method: HttpMethod;
-  /** Express-style path with `:params`, e.g. `/api/courses/:id`. */
+  /**
+   * Express-style path with `:params`, e.g. `/api/courses/:id`. Requests match it however
+   * they spell it as the legacy API would read it (case per ROUTE_CASE, escapes, dot segments:
+   * routing/normalise-path.ts), so no spelling gets past the route's flag.
+   */
   path: string;
   /**
    * The legacy endpoint this route replaces, `METHOD /path` with the same `:params`.
