@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { problems, sendProblem } from '../edge/problem.ts';
+import { hasBody } from '../edge/body-pace.ts';
+import { stateOf } from '../edge/request-state.ts';
+
+/**
+ * Each client's share of the keep-alive pool to the legacy API: at most `perClient` of its
+ * requests in flight through the catch-all at once. Beyond that, the request is refused at
+ * once rather than queued behind the pool, so one client (280 slow uploads from one address)
+ * cannot hold every legacy socket while everyone else waits.
+ *
+ * The refusal is a 429 with Retry-After: it is this client's own concurrency that is over
+ * the limit, and other clients are being served. A 503 would say the service is down:
+ * monitoring would page, and load balancers that retry 5xx on another instance would
+ * multiply exactly the load being refused.
+ *
+ * In-process counts, O(1) per request (one Map lookup and update, and one 'close' listener,
+ * the same function for every request). They are per instance on purpose: the pool they
+ * protect is this instance's own.
+ */
+
+export interface ClientShare {
+  /** Counts the request against its client's share until its response closes; over the share, answers 429 and returns false. */
+  admit(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests in flight for this client key (for tests and diagnostics). */
+  inFlight(key: string): number;
+}
+
+/**
+ * Who the client is, for its share: the connecting address. Behind a load balancer that is
+ * the balancer's own address, shared by every client; this is the one place to point at the
+ * trusted client address once forwarded headers from trusted hops are believed.
+ */
+export function clientKeyOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  // One client whether it came in over IPv4 or as an IPv4-mapped IPv6 address.
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+const KEY = Symbol('strangler.clientShareKey');
+type Counted = ServerResponse & { [KEY]: string };
+
+export function createClientShare(opts: { perClient: number }): ClientShare {
+  const counts = new Map<string, number>();
+
+  function release(this: Counted): void {
+    const key = this[KEY];
+    const left = (counts.get(key) ?? 1) - 1;
+    if (left === 0) counts.delete(key);
+    else counts.set(key, left);
+  }
+
+  return {
+    admit(req, res) {
+      const key = clientKeyOf(req);
+      const n = counts.get(key) ?? 0;
+      if (n >= opts.perClient) {
+        const detail = `Too many requests from this client are in progress at once (at most ${opts.perClient}). Retry when one has finished.`;
+        // An unread body would otherwise be read to its end just to keep the connection.
+        const headers: Record<string, string> = hasBody(req) ? { 'retry-after': '1', connection: 'close' } : { 'retry-after': '1' };
+        sendProblem(res, problems.tooManyRequests(detail), stateOf(req).correlationId, headers);
+        return false;
+      }
+      counts.set(key, n + 1);
+      (res as Counted)[KEY] = key;
+      res.on('close', release);
+      return true;
+    },
+    inFlight: (key) => counts.get(key) ?? 0,
+  };
+}
