@@ -96,13 +96,14 @@ export interface RawHandshake {
 }
 
 /**
- * A WebSocket handshake over a raw socket (any target, any header), read up to the 101 or to
+ * A WebSocket handshake over a raw socket (any target, any header; Host is added when absent), read up to the 101 or to
  * the end of the refusal. The socket is closed after either.
  */
 export function rawHandshake(r: { port: number; path: string; headers?: string[] }): Promise<RawHandshake> {
   return new Promise((resolve, reject) => {
     const headers = r.headers ?? [];
-    const lines = [`GET ${r.path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
+    const hasHost = headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host');
+    const lines = [`GET ${r.path} HTTP/1.1`, ...(hasHost ? [] : ['Host: 127.0.0.1']), 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
     for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
     const socket = net.connect(r.port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
     let text = '';
@@ -138,4 +139,25 @@ export function rawExchange(port: number, bytes: string, later?: string): Promis
     socket.on('end', () => resolve(text));
     socket.on('error', reject);
   });
+}
+
+/**
+ * Bytes written to a fresh connection as they are, and everything the server sends back
+ * until it closes. The client never half-closes (Node's server would abort what it is
+ * serving), so the bytes should end with a request that says `Connection: close`.
+ */
+export function rawSend(port: number, bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('close', () => resolve(text));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve(text) : reject(err)));
+  });
+}
+
+/** The status codes of every response in a raw byte stream, in order (a body may run straight into the next status line). */
+export function statusesIn(text: string): number[] {
+  return [...text.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
 }

@@ -39,6 +39,37 @@ export async function startStack(
 ): Promise<Stack> {
   const mint = await generateDevKeyPair('stack-test-key');
   const legacy = await startLegacyStub({ quiet: true, ...opts.legacy, trustedKeys: [mint.publicJwk, ...(opts.legacy?.trustedKeys ?? [])] });
+  const proxied = await startProxy({
+    legacyUrl: legacy.url,
+    flags: opts.flags,
+    reserved: opts.reserved,
+    env: { MINT_PRIVATE_KEY: mint.privateKeyPem, MINT_KEY_ID: 'stack-test-key', ...opts.env },
+  });
+  return {
+    ...proxied,
+    legacy,
+    get logs() {
+      return proxied.logs;
+    },
+    async stop() {
+      await proxied.stop();
+      await legacy.close();
+    },
+  };
+}
+
+export type ProxyInFront = Omit<Stack, 'legacy'>;
+
+/**
+ * The proxy alone, in front of any legacy API (`legacyUrl`), on a known loopback port, with a
+ * flags file of its own and every log line captured; the same logger and redaction as production.
+ */
+export async function startProxy(opts: {
+  legacyUrl: string;
+  env?: Record<string, string>;
+  flags?: Parameters<Stack['setFlags']>[0];
+  reserved?: Awaited<ReturnType<typeof reservePort>>;
+}): Promise<ProxyInFront> {
   const dir = mkdtempSync(path.join(tmpdir(), 'stack-flags-'));
   const flagsFile = path.join(dir, 'flags.json');
   const setFlags: Stack['setFlags'] = (flags) => writeFileSync(flagsFile, JSON.stringify({ flags }, null, 2));
@@ -60,22 +91,18 @@ export async function startStack(
   const reservation = opts.reserved ?? (await reservePort());
   const port = reservation.port;
   const config = loadConfig({
-    LEGACY_URL: legacy.url,
+    LEGACY_URL: opts.legacyUrl,
     PORT: String(port),
     PUBLIC_URL: `http://localhost:${port}`,
     LOG_LEVEL: 'info',
     FLAGS_FILE: flagsFile,
-    MINT_PRIVATE_KEY: mint.privateKeyPem,
-    MINT_KEY_ID: 'stack-test-key',
     SESSION_SECRET: 'stack-test-session-secret-0123456789abcdef',
     ...opts.env,
   });
-  // Same logger factory and redaction as production; only the destination differs.
   const proxy = await createProxy(config, createLogger('info', sink));
   await reservation.release();
   const proxyPort = await proxy.listen(port, '127.0.0.1');
   return {
-    legacy,
     proxy,
     proxyPort,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
@@ -86,9 +113,6 @@ export async function startStack(
       return parsed;
     },
     logText: () => lines.join('\n'),
-    async stop() {
-      await proxy.close(1_000);
-      await legacy.close();
-    },
+    stop: () => proxy.close(1_000),
   };
 }

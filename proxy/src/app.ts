@@ -8,15 +8,19 @@ import { assignCorrelationId, echoCorrelationId } from './edge/correlation-id.ts
 import { createRequestLogger } from './edge/logging.ts';
 import { createMetrics, type Metrics } from './edge/metrics.ts';
 import { createFinishedHook } from './edge/finished.ts';
-import { ProblemError, problems, sendProblem } from './edge/problem.ts';
+import { createBodyPace } from './edge/body-pace.ts';
+import { ProblemError, problems, sendProblem, STORE_RETRY_AFTER, type Problem } from './edge/problem.ts';
 import { setState, stateOf, type RequestState } from './edge/request-state.ts';
 import { upgradeResponse } from './edge/upgrade-response.ts';
 import { isWebSocketUpgrade, servedWithoutUpgrade } from './edge/ignored-upgrade.ts';
 import { normaliseTarget } from './edge/request-target.ts';
 import { createLegacyProbe, healthRouter } from './edge/health.ts';
 import { publicOriginResolver } from './edge/public-origin.ts';
+import { createForwardedPolicy } from './edge/forwarded.ts';
+import { checkRequestHead } from './edge/request-head.ts';
 import { createFlags } from './flags/index.ts';
 import { createKeyv, closeKeyv } from './storage/keyv-store.ts';
+import { StoreUnavailableError } from './storage/store-unavailable.ts';
 import { createSessions } from './identity/sessions/sessions.ts';
 import { createLegacyJwtVerifier } from './identity/legacy-jwt/legacy-jwt.ts';
 import { createLegacyTokenMinter } from './identity/legacy-jwt/mint-legacy-token.ts';
@@ -27,6 +31,7 @@ import { createRefusals } from './identity/refusals.ts';
 import { createIdentityGate } from './identity/pass-through-gate.ts';
 import { createAuthRoutes } from './identity/auth-routes.ts';
 import { createCatchAll } from './legacy/catch-all.ts';
+import { createClientShare } from './legacy/client-share.ts';
 import { createLegacyClient } from './legacy/client.ts';
 import { createRegistry, loadRouteFiles, type Registry } from './routing/registry.ts';
 import { attachMatch, serveMigrated } from './routing/serve-migrated.ts';
@@ -69,11 +74,12 @@ export interface Proxy {
  */
 export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const requestLog = createRequestLogger(log);
-  const publicOrigin = publicOriginResolver(config.publicUrl, config.trustForwarded);
+  const forwarded = createForwardedPolicy(config.trustedHops);
+  const publicOrigin = publicOriginResolver(config.publicUrl, forwarded);
   const prefix = config.reservedPrefix;
 
   // --- state and collaborators, created once -------------------------------------------
-  const registry = createRegistry(await loadRouteFiles(config.migratedRoutesDir), prefix);
+  const registry = createRegistry(await loadRouteFiles(config.migratedRoutesDir), prefix, { routeCase: config.routeCase });
   const flags = await createFlags(config.flags, log);
   const catchAll = createCatchAll({
     legacyUrl: config.legacyUrl,
@@ -82,17 +88,26 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     keepAliveMs: config.legacyKeepAliveMs,
     maxHeaderBytes: config.maxHeaderBytes,
     publicOrigin,
+    forwarded,
     log,
   });
+  // Slow clients must not hold the legacy pool: bodies keep arriving, or end; each client gets a share.
+  const bodyPace = createBodyPace({
+    idleMs: config.requestPace.bodyIdleMs,
+    minBytesPerSecond: config.requestPace.bodyMinBytesPerSecond,
+    graceMs: config.requestPace.bodyGraceMs,
+    log,
+  });
+  const legacyShare = createClientShare({ perClient: config.legacyMaxSocketsPerClient });
   const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log });
   const shadowStats = createShadowStats();
   const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
 
-  const sessionKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'sess' });
+  const sessionKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'sess', timeoutMs: config.storeTimeoutMs });
   const sessions = createSessions({ keyv: sessionKeyv, secret: sessionSecret(config, log), secure: config.cookieSecure });
   // Traffic for the status page: counted in memory from the metrics' one finish listener,
   // flushed to Keyv in the background (counters fail open: throwOnErrors false).
-  const statusKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'status', throwOnErrors: false });
+  const statusKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'status', throwOnErrors: false, timeoutMs: config.storeTimeoutMs });
   const traffic = createTrafficAccounting({
     keyv: statusKeyv,
     storage: config.redisUrl ? 'redis' : 'memory',
@@ -130,7 +145,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     cutoffPassed: cutoff.passed,
     credentials,
     refusals,
-    allowedOrigins: (req) => [...config.allowedOrigins, publicOrigin(req)],
+    allowedOrigins: [...new Set([config.auth.publicOrigin, ...config.allowedOrigins])],
   });
   const probe = createLegacyProbe(config.legacyUrl);
   const auth = await createAuthRoutes({ config, sessions, resolveCaller, log });
@@ -193,11 +208,12 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     url.startsWith(prefix) && (url.length === prefix.length || url[prefix.length] === '/' || url[prefix.length] === '?');
 
   /**
-   * What every request meets first: its correlation id, its target in origin-form, and the
-   * state record the log line, the metrics and the status page read. Returns what is wrong
-   * with the target, if anything.
+   * What every request meets first: its correlation id, its target in origin-form, the
+   * boundary's framing rules, and the state record the log line, the metrics and the status
+   * page read. Returns why the request is refused, if it is.
    */
-  function arrive(req: IncomingMessage): string | undefined {
+  function arrive(req: IncomingMessage): Problem | undefined {
+    const refusal = checkRequestHead(req, config.maxHeaderFields); // the head as it came
     const correlationId = assignCorrelationId(req);
     const badTarget = normaliseTarget(req); // origin-form (or the * of OPTIONS) from here on
     setState(req, {
@@ -209,7 +225,8 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       route: 'catch-all',
       arrivedWith: traffic.arrivedWith(req),
     });
-    return badTarget;
+    if (refusal) return problems.refusedHead(refusal.status, refusal.detail);
+    return badTarget === undefined ? undefined : problems.badRequest(badTarget);
   }
 
   function servedByProxy(state: RequestState): void {
@@ -220,14 +237,20 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   let closing = false;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if ((req.socket as Refused)[REFUSED]) return void req.socket.destroy();
     if (closing) res.shouldKeepAlive = false; // an answer during shutdown ends its connection
-    const badTarget = arrive(req);
+    const refused = arrive(req);
     const state = stateOf(req);
     const { correlationId, url } = state;
     finished.watch(res);
-    if (badTarget) {
+    bodyPace(req, res);
+    if (refused) {
+      // Whatever else is on this connection cannot be trusted to be framed as it seems: the
+      // answer closes it, and nothing parsed after it is served.
       servedByProxy(state);
-      return sendProblem(res, problems.badRequest(badTarget), correlationId);
+      res.shouldKeepAlive = false;
+      (req.socket as Refused)[REFUSED] = true;
+      return sendProblem(res, refused, correlationId);
     }
     if (isOwn(url)) {
       servedByProxy(state);
@@ -235,11 +258,17 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       return toExpress(req, res);
     }
     const match = registry.match(req.method!, url);
+    if (match && 'refused' in match) {
+      servedByProxy(state);
+      return sendProblem(res, match.refused, correlationId);
+    }
     if (match) {
       attachMatch(req, match);
       echoCorrelationId(res, correlationId);
       return toExpress(req, res);
     }
+    // Both ways below lead to the catch-all: the client's share of the legacy pool first.
+    if (!legacyShare.admit(req, res)) return;
     if (gate.wants(req)) {
       echoCorrelationId(res, correlationId);
       gate.admit(req, res).then(
@@ -281,14 +310,17 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       if (typeof plain !== 'string') return onRequest(plain.req, plain.res);
       refusal = plain;
     }
-    const badTarget = arrive(req) ?? refusal;
+    const refused = arrive(req) ?? (refusal === undefined ? undefined : problems.badRequest(refusal));
     const state = stateOf(req);
     const { correlationId, url } = state;
     const noted = (status: number) => finished.noteHandshake(req, status);
     socket.once('close', () => noted(499)); // only if nothing was noted before
-    if (badTarget || isOwn(url)) {
+    // Migrated routes take no WebSocket, but a path the registry refuses is refused here too.
+    const routed = refused || isOwn(url) ? null : registry.match(req.method!, url);
+    const misspelt = routed && 'refused' in routed ? routed.refused : undefined;
+    if (refused || misspelt || isOwn(url)) {
       servedByProxy(state);
-      const problem = badTarget ? problems.badRequest(badTarget) : problems.notFound(`The proxy's own endpoints take no WebSocket (${url}).`);
+      const problem = refused ?? misspelt ?? problems.notFound(`The proxy's own endpoints take no WebSocket (${url}).`);
       sendProblem(upgradeResponse(req, socket), problem, correlationId);
       return noted(problem.status);
     }
@@ -310,7 +342,21 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
 
   // Node's default (16 KiB) is below what browsers send and many servers take: big cookies
   // that reach the legacy API directly must reach it through the proxy too.
-  const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes });
+  // A head gets REQUEST_HEAD_TIMEOUT_MS, checked every second at most (Node's own check runs
+  // every 30 s). No whole-request limit: Node's 5-minute default would cut long uploads that
+  // are still arriving at a fair pace; bodies are edge/body-pace.ts's.
+  const headTimeoutMs = config.requestPace.headTimeoutMs;
+  const server = http.createServer({
+    maxHeaderSize: config.maxHeaderBytes,
+    // The edge refuses a missing Host itself, with a problem+json like every other refusal.
+    requireHostHeader: false,
+    headersTimeout: headTimeoutMs,
+    requestTimeout: 0,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(headTimeoutMs / 4))),
+  });
+  // Node would drop fields past its 2000th silently, after its parser had framed the body by
+  // them; the edge counts every field instead and refuses a head with too many (431).
+  server.maxHeadersCount = 0;
   server.on('request', onRequest);
   server.on('checkContinue', onRequest);
   server.on('upgrade', onUpgrade);
@@ -358,17 +404,20 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
  * pipeline; it still gets a problem+json answer with a correlation id instead of a bare 400.
  */
 function answerMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // Bytes after a request that ends its connection (HTTP/1.0 without keep-alive) are not read:
+  // the answer in progress goes out, then the connection closes.
+  if (err.code === 'HPE_CLOSED_CONNECTION') return;
+  if (err.code === 'ECONNRESET' || !socket.writable || (socket as Refused)[REFUSED]) {
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const correlationId = randomUUID();
   const body = JSON.stringify({
-    type: 'urn:strangler-proxy:malformed-request',
+    type: status === 408 ? 'urn:strangler-proxy:request-timeout' : 'urn:strangler-proxy:malformed-request',
     title: http.STATUS_CODES[status],
     status,
-    detail: status === 431 ? 'The request headers are too large.' : 'The request could not be parsed as HTTP.',
+    detail: MALFORMED_DETAIL[status],
     correlationId,
   });
   socket.end(
@@ -376,6 +425,16 @@ function answerMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
       `X-Correlation-Id: ${correlationId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
+
+const MALFORMED_DETAIL: Record<number, string> = {
+  400: 'The request could not be parsed as HTTP.',
+  408: 'The request head did not arrive in time.',
+  431: 'The request headers are too large.',
+};
+
+/** A connection on which a request was refused at the edge: it is closing, and serves nothing more. */
+const REFUSED = Symbol('strangler.refusedConnection');
+type Refused = { [REFUSED]?: boolean };
 
 function sessionSecret(config: Config, log: Logger): string {
   if (config.sessionSecret) return config.sessionSecret;
@@ -388,6 +447,12 @@ function errorHandler(log: Logger): ErrorRequestHandler {
     const correlationId = stateOf(req).correlationId;
     if (err instanceof ProblemError) {
       sendProblem(res, err.problem, correlationId, err.headers);
+      return;
+    }
+    if (err instanceof StoreUnavailableError) {
+      log.warn({ err, correlationId }, 'store unavailable');
+      // A session renewal that failed after the answer went out: the answer stands.
+      if (!res.writableEnded) sendProblem(res, problems.storeUnavailable(), correlationId, STORE_RETRY_AFTER);
       return;
     }
     // Express's own errors (a body too large, malformed JSON) carry a 4xx status: say so plainly.

@@ -16,3 +16,54 @@ describe('MAX_HEADER_BYTES', () => {
     expect(() => loadConfig({ MAX_HEADER_BYTES: value })).toThrow(message);
   });
 });
+
+describe('ROUTE_CASE', () => {
+  it('defaults to insensitive, as ASP.NET, most Java stacks and Express compare paths', () => {
+    expect(loadConfig({}).routeCase).toBe('insensitive');
+    expect(loadConfig({ ROUTE_CASE: 'sensitive' }).routeCase).toBe('sensitive');
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    expect(() => loadConfig({ ROUTE_CASE: 'Sensitive' })).toThrow(/ROUTE_CASE="Sensitive": must be insensitive .* or sensitive/);
+  });
+});
+
+describe('STORE_TIMEOUT_MS', () => {
+  it('defaults to one second', () => {
+    expect(loadConfig({}).storeTimeoutMs).toBe(1_000);
+    expect(loadConfig({ STORE_TIMEOUT_MS: '250' }).storeTimeoutMs).toBe(250);
+  });
+
+  it.each([
+    ['0', /STORE_TIMEOUT_MS="0": must be at least 10/],
+    ['60000', /STORE_TIMEOUT_MS="60000": must be at most 30000/],
+    ['1s', /STORE_TIMEOUT_MS="1s"/],
+  ])('refuses %s, naming the variable', (value, message) => {
+    expect(() => loadConfig({ STORE_TIMEOUT_MS: value })).toThrow(message);
+  });
+});
+
+describe('LEGACY_MAX_SOCKETS_PER_CLIENT', () => {
+  it('defaults to a quarter of LEGACY_MAX_SOCKETS, at least 1', () => {
+    expect(loadConfig({}).legacyMaxSocketsPerClient).toBe(64);
+    expect(loadConfig({ LEGACY_MAX_SOCKETS: '10' }).legacyMaxSocketsPerClient).toBe(2);
+    expect(loadConfig({ LEGACY_MAX_SOCKETS: '3' }).legacyMaxSocketsPerClient).toBe(1);
+    expect(loadConfig({ LEGACY_MAX_SOCKETS_PER_CLIENT: '100' }).legacyMaxSocketsPerClient).toBe(100);
+  });
+
+  it('refuses a share larger than the pool, naming both variables', () => {
+    expect(() => loadConfig({ LEGACY_MAX_SOCKETS: '8', LEGACY_MAX_SOCKETS_PER_CLIENT: '9' })).toThrow(/LEGACY_MAX_SOCKETS_PER_CLIENT="9": must be at most LEGACY_MAX_SOCKETS \(8\)/);
+    expect(() => loadConfig({ LEGACY_MAX_SOCKETS_PER_CLIENT: '0' })).toThrow(/LEGACY_MAX_SOCKETS_PER_CLIENT="0"/);
+  });
+});
+
+describe('slow clients: REQUEST_HEAD_TIMEOUT_MS, REQUEST_BODY_*', () => {
+  it('defaults to 20 s for a head and for a silent body, and 240 B/s after 5 s', () => {
+    expect(loadConfig({}).requestPace).toEqual({ headTimeoutMs: 20_000, bodyIdleMs: 20_000, bodyMinBytesPerSecond: 240, bodyGraceMs: 5_000 });
+    expect(loadConfig({ REQUEST_BODY_MIN_BYTES_PER_S: '0' }).requestPace.bodyMinBytesPerSecond).toBe(0);
+  });
+
+  it.each(['REQUEST_HEAD_TIMEOUT_MS', 'REQUEST_BODY_IDLE_MS', 'REQUEST_BODY_GRACE_MS', 'REQUEST_BODY_MIN_BYTES_PER_S'])('refuses a negative %s, naming it', (name) => {
+    expect(() => loadConfig({ [name]: '-1' })).toThrow(new RegExp(`${name}="-1"`));
+  });
+});

@@ -25,6 +25,7 @@ const schema = z.object({
     .default('/_proxy'),
   LEGACY_TIMEOUT_MS: positiveMs.default(30_000),
   LEGACY_MAX_SOCKETS: z.coerce.number().int().positive().default(256),
+  LEGACY_MAX_SOCKETS_PER_CLIENT: z.coerce.number().int().positive().optional(),
   LEGACY_KEEPALIVE_MS: positiveMs.default(4_000),
   SHUTDOWN_GRACE_MS: positiveMs.default(10_000),
   MAX_HEADER_BYTES: z.coerce
@@ -33,11 +34,23 @@ const schema = z.object({
     .min(16 * 1024, 'must be at least 16384 (Node\'s own default)')
     .max(1024 * 1024, 'must be at most 1048576 (1 MiB)')
     .default(64 * 1024),
+  // Slow clients (edge/body-pace.ts): Apache's mod_reqtimeout gives heads and bodies 20 s;
+  // the rate floor and its grace are Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
+  REQUEST_HEAD_TIMEOUT_MS: positiveMs.default(20_000),
+  REQUEST_BODY_IDLE_MS: positiveMs.default(20_000),
+  REQUEST_BODY_MIN_BYTES_PER_S: z.coerce.number().int().min(0).default(240),
+  REQUEST_BODY_GRACE_MS: positiveMs.default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_FORWARDED: bool.default(false),
+  TRUST_FORWARDED: z
+    .string()
+    .regex(/^(true|false|yes|no|[0-9])$/i, 'must be false, true (one trusted hop) or the number of trusted hops in front of the proxy (0-9)')
+    .transform((v) => (/^(true|yes)$/i.test(v) ? 1 : /^(false|no)$/i.test(v) ? 0 : Number(v)))
+    .default(0),
+  MAX_HEADER_FIELDS: z.coerce.number().int().min(32, 'must be at least 32').max(2000, "must be at most 2000 (Node's own limit, and that of many servers behind it)").default(256),
 
   // Migrated routes and the flags that govern them
   MIGRATED_ROUTES_DIR: z.string().min(1).default(path.join(repoRoot(), 'migrated-routes')),
+  ROUTE_CASE: z.enum(['insensitive', 'sensitive'], "must be insensitive (ASP.NET, most Java, Express's default) or sensitive, as the legacy API compares paths").default('insensitive'),
   FLAGS_FILE: z.string().min(1).default(path.join(repoRoot(), 'proxy', 'flags.json')),
   UNLEASH_URL: httpUrl.optional(),
   UNLEASH_TOKEN: z.string().min(1).optional(),
@@ -46,6 +59,7 @@ const schema = z.object({
   SHADOW_MAX_CONCURRENCY: z.coerce.number().int().min(0).default(20),
   SHADOW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  STORE_TIMEOUT_MS: z.coerce.number().int().min(10, 'must be at least 10').max(30_000, 'must be at most 30000 (30 s)').default(1_000),
 
   // Who is calling: legacy JWTs, and the proxy's own sessions
   LEGACY_JWKS_URL: httpUrl.optional(),
@@ -98,17 +112,27 @@ export interface Config {
   reservedPrefix: string;
   legacyTimeoutMs: number;
   legacyMaxSockets: number;
+  /** Each client's share of that pool: its requests in flight through the catch-all at once. */
+  legacyMaxSocketsPerClient: number;
+  /** Slow clients: how long a request head may take; how a request body must keep arriving. */
+  requestPace: { headTimeoutMs: number; bodyIdleMs: number; bodyMinBytesPerSecond: number; bodyGraceMs: number };
   legacyKeepAliveMs: number;
   /** Largest request head the proxy takes, and largest legacy response head it reads. */
   maxHeaderBytes: number;
   shutdownGraceMs: number;
   logLevel: RawConfig['LOG_LEVEL'];
-  /** Believe X-Forwarded-Proto/-Host from the client side (only behind a trusted load balancer). */
-  trustForwarded: boolean;
+  /** How many hops in front of the proxy (load balancers) are trusted to state X-Forwarded-* / Forwarded; 0: none. */
+  trustedHops: number;
+  /** Most header fields a request may have; more is a 431, never a truncation. */
+  maxHeaderFields: number;
   migratedRoutesDir: string;
+  /** Whether route paths and the reserved prefix match case-sensitively: as the legacy API compares paths. */
+  routeCase: RawConfig['ROUTE_CASE'];
   flags: { mode: 'file'; file: string } | { mode: 'unleash'; url: string; token?: string; appName: string; refreshMs: number };
   shadow: { maxConcurrent: number; maxBodyBytes: number };
   redisUrl: string | undefined;
+  /** The longest one store (Redis) call may take; then the request gets 503 with Retry-After. */
+  storeTimeoutMs: number;
   legacyJwt: { jwksUrl: string; issuer: string; audience: string; clockToleranceSec: number };
   /** Undefined: a random secret per process (development only; sessions do not survive a restart). */
   sessionSecret: string | undefined;
@@ -168,17 +192,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reservedPrefix: c.RESERVED_PREFIX,
     legacyTimeoutMs: c.LEGACY_TIMEOUT_MS,
     legacyMaxSockets: c.LEGACY_MAX_SOCKETS,
+    legacyMaxSocketsPerClient: perClientShare(c),
+    requestPace: {
+      headTimeoutMs: c.REQUEST_HEAD_TIMEOUT_MS,
+      bodyIdleMs: c.REQUEST_BODY_IDLE_MS,
+      bodyMinBytesPerSecond: c.REQUEST_BODY_MIN_BYTES_PER_S,
+      bodyGraceMs: c.REQUEST_BODY_GRACE_MS,
+    },
     legacyKeepAliveMs: c.LEGACY_KEEPALIVE_MS,
     maxHeaderBytes: c.MAX_HEADER_BYTES,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     logLevel: c.LOG_LEVEL,
-    trustForwarded: c.TRUST_FORWARDED,
+    trustedHops: c.TRUST_FORWARDED,
+    maxHeaderFields: c.MAX_HEADER_FIELDS,
     migratedRoutesDir: path.resolve(c.MIGRATED_ROUTES_DIR),
+    routeCase: c.ROUTE_CASE,
     flags: c.UNLEASH_URL
       ? { mode: 'unleash', url: c.UNLEASH_URL, token: c.UNLEASH_TOKEN, appName: c.UNLEASH_APP_NAME, refreshMs: c.UNLEASH_REFRESH_MS }
       : { mode: 'file', file: path.resolve(c.FLAGS_FILE) },
     shadow: { maxConcurrent: c.SHADOW_MAX_CONCURRENCY, maxBodyBytes: c.SHADOW_MAX_BODY_BYTES },
     redisUrl: c.REDIS_URL,
+    storeTimeoutMs: c.STORE_TIMEOUT_MS,
     legacyJwt: {
       jwksUrl: c.LEGACY_JWKS_URL ?? `${c.LEGACY_URL}/.well-known/jwks.json`,
       issuer: c.LEGACY_JWT_ISSUER,
@@ -217,6 +251,15 @@ function authConfig(c: RawConfig): Config['auth'] {
     oidc = { issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, clientSecret: c.OIDC_CLIENT_SECRET, linkClaim: c.OIDC_LINK_CLAIM, rolesClaim: c.OIDC_ROLES_CLAIM, allowInsecure: issuer.protocol === 'http:' };
   }
   return { publicOrigin, rpId, rpName: c.RP_NAME, rateLimitPerMinute: c.AUTH_RATE_LIMIT_PER_MIN, oidc };
+}
+
+/** A quarter of the pool by default: no one client can fill it; it takes four, each at its limit. */
+function perClientShare(c: RawConfig): number {
+  const share = c.LEGACY_MAX_SOCKETS_PER_CLIENT ?? Math.max(1, Math.floor(c.LEGACY_MAX_SOCKETS / 4));
+  if (share > c.LEGACY_MAX_SOCKETS) {
+    throw new ConfigError([`LEGACY_MAX_SOCKETS_PER_CLIENT="${share}": must be at most LEGACY_MAX_SOCKETS (${c.LEGACY_MAX_SOCKETS})`]);
+  }
+  return share;
 }
 
 function repoRoot(): string {

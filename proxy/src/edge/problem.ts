@@ -59,11 +59,39 @@ export const problems = {
     status: 400,
     detail,
   }),
+  /** A request head the boundary will not forward (edge/request-head.ts). */
+  refusedHead: (status: 400 | 431 | 501, detail: string): Problem => ({
+    type: status === 400 ? 'urn:strangler-proxy:bad-request' : status === 431 ? 'urn:strangler-proxy:too-many-fields' : 'urn:strangler-proxy:not-implemented',
+    title: status === 400 ? 'Bad Request' : status === 431 ? 'Request Header Fields Too Large' : 'Not Implemented',
+    status,
+    detail,
+  }),
+  /** A request body that stopped arriving or came too slowly (edge/body-pace.ts). */
+  requestTimeout: (detail: string): Problem => ({
+    type: 'urn:strangler-proxy:request-timeout',
+    title: 'Request Timeout',
+    status: 408,
+    detail,
+  }),
+  /** A client over its share of the legacy connection pool (legacy/client-share.ts). */
+  tooManyRequests: (detail: string): Problem => ({
+    type: 'urn:strangler-proxy:too-many-requests',
+    title: 'Too Many Requests',
+    status: 429,
+    detail,
+  }),
   serviceUnavailable: (detail: string): Problem => ({
     type: 'urn:strangler-proxy:unavailable',
     title: 'Service Unavailable',
     status: 503,
     detail,
+  }),
+  /** The proxy's store (Redis) failed or did not answer in time; send it with STORE_RETRY_AFTER. */
+  storeUnavailable: (): Problem => ({
+    type: 'urn:strangler-proxy:store-unavailable',
+    title: 'Service Unavailable',
+    status: 503,
+    detail: 'Sign-in state is unavailable right now. Try again in a few seconds.',
   }),
   internal: (): Problem => ({
     type: 'urn:strangler-proxy:internal',
@@ -72,6 +100,12 @@ export const problems = {
     detail: 'Something went wrong in the proxy. Quote the correlation id when you report it.',
   }),
 };
+
+/**
+ * The header that goes with problems.storeUnavailable(): long enough for the Redis client to
+ * reconnect (its back-off tops out at 2 s), short enough that a person retrying is not kept waiting.
+ */
+export const STORE_RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ 'Retry-After': '5' });
 
 /**
  * Writes a problem+json answer, its correlation id in the body and in X-Correlation-Id,

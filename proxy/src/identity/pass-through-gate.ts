@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { problems, sendProblem } from '../edge/problem.ts';
+import { problems, sendProblem, STORE_RETRY_AFTER } from '../edge/problem.ts';
 import { stateOf } from '../edge/request-state.ts';
 import { checkCsrf, checkWebSocketOrigin } from './csrf.ts';
 import type { LegacyCredentials } from './legacy-jwt/legacy-credentials.ts';
@@ -32,13 +32,14 @@ export function createIdentityGate(deps: {
   cutoffPassed: () => boolean;
   credentials: LegacyCredentials;
   refusals: Refusals;
-  allowedOrigins: (req: IncomingMessage) => readonly string[];
+  /** Configured origins only: nothing the client sends may widen them. */
+  allowedOrigins: readonly string[];
 }): IdentityGate {
   return {
     wants(req) {
       if (deps.carriesSessionCookie(req)) return true;
       const auth = req.headers.authorization;
-      return auth !== undefined && deps.cutoffPassed() && /^\s*bearer\s/i.test(auth);
+      return auth !== undefined && deps.cutoffPassed() && /^\s*bearer(\s|$)/i.test(auth);
     },
     async admit(req, res, opts = {}) {
       let resolution: Resolution;
@@ -46,7 +47,7 @@ export function createIdentityGate(deps: {
         resolution = await deps.resolve(req, res);
       } catch {
         // The session store is down: a signed-in user must not be treated as signed out.
-        sendProblem(res, problems.serviceUnavailable('Sign-in state is unavailable right now. Try again shortly.'), stateOf(req).correlationId);
+        sendProblem(res, problems.storeUnavailable(), stateOf(req).correlationId, STORE_RETRY_AFTER);
         return null;
       }
       switch (resolution.kind) {
@@ -56,9 +57,16 @@ export function createIdentityGate(deps: {
         case 'legacy-jwt-after-cutoff':
           deps.refusals.afterCutoff(req, res);
           return null;
+        case 'legacy-jwt-invalid':
+          // Before the cutoff the legacy API judges its own tokens. After it, a bearer the proxy
+          // cannot verify is never forwarded: fail closed, and say when it is only for now.
+          if (!deps.cutoffPassed()) return resolution;
+          if (resolution.reason === 'jwks-unavailable') deps.refusals.cannotVerify(req, res);
+          else deps.refusals.afterCutoff(req, res);
+          return null;
         case 'session': {
           if (opts.webSocket || !SAFE.has(req.method ?? '')) {
-            const verdict = (opts.webSocket ? checkWebSocketOrigin : checkCsrf)(req, deps.allowedOrigins(req));
+            const verdict = (opts.webSocket ? checkWebSocketOrigin : checkCsrf)(req, deps.allowedOrigins);
             if (!verdict.ok) {
               deps.refusals.csrf(req, res, verdict.reason);
               return null;

@@ -11,6 +11,8 @@ export interface Refusals {
   expiredSession(req: IncomingMessage, res: ServerResponse): void;
   afterCutoff(req: IncomingMessage, res: ServerResponse): void;
   unauthenticated(req: IncomingMessage, res: ServerResponse): void;
+  /** The legacy API's keys cannot be fetched, so a bearer cannot be checked: 503, try again shortly. */
+  cannotVerify(req: IncomingMessage, res: ServerResponse): void;
   csrf(req: IncomingMessage, res: ServerResponse, reason: string): void;
   signInUrl(returnUrl?: string): string;
 }
@@ -52,6 +54,17 @@ export function createRefusals(opts: { prefix: string; cutoffDate: Date | null; 
         },
         stateOf(req).correlationId,
         { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="legacy tokens are no longer accepted; sign in at ${signIn}"` },
+      );
+    },
+    cannotVerify(req, res) {
+      sendProblem(
+        res,
+        {
+          ...problems.serviceUnavailable('The proxy cannot verify your sign-in token right now (the legacy API\'s keys are unreachable). Try again shortly.'),
+          type: 'urn:strangler-proxy:token-unverifiable',
+        },
+        stateOf(req).correlationId,
+        { 'Retry-After': '5' },
       );
     },
     unauthenticated(req, res) {

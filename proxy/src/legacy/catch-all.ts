@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import { parse as parseUrl } from 'node:url';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
-import { stripRequestHopByHop } from './hop-by-hop.ts';
+import { connectionTokens, isRequestHopByHop } from './hop-by-hop.ts';
+import { arrivedWithRepeats, bodyFraming } from '../edge/request-head.ts';
+import type { ForwardedPolicy } from '../edge/forwarded.ts';
 import { legacyHeaderPairs, writeLegacyHead } from './response-headers.ts';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { CORRELATION_HEADER } from '../edge/correlation-id.ts';
@@ -27,6 +29,8 @@ export interface CatchAllOptions {
   /** Largest legacy response head read; a larger one is a 502. */
   maxHeaderBytes: number;
   publicOrigin: (req: IncomingMessage) => string;
+  /** Which X-Forwarded-* / Forwarded fields the legacy API gets. */
+  forwarded: ForwardedPolicy;
   log: Logger;
 }
 
@@ -69,6 +73,7 @@ interface LegacyTarget {
   /** The target's path, if any, without a trailing slash: put in front of every request path. */
   basePath: string;
   maxHeaderSize: number;
+  forwarded: ForwardedPolicy;
 }
 type SetupOutgoing = (outgoing: object, options: { agent?: unknown }, req: IncomingMessage, forward?: string) => object;
 const legacyTargets = new WeakMap<object, LegacyTarget>();
@@ -83,7 +88,7 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
     port: target.port,
     method: req.method,
     path: req.url === '*' ? '*' : target.basePath + req.url, // a server-wide OPTIONS is for the server, not its base path
-    headers: outgoingHeaderPairs(req, target.host),
+    headers: outgoingHeaderPairs(req, target),
     agent: options.agent,
     maxHeaderSize: target.maxHeaderSize,
   };
@@ -91,38 +96,45 @@ httpProxyCommon.setupOutgoing = (outgoing, options, req, forward) => {
 
 /**
  * The header fields the legacy API gets, as flat `[name, value, ...]` pairs: the legacy Host
- * first (changeOrigin), then the client's fields as the pipeline left them (repeats kept),
- * then X-Forwarded-For/-Port/-Proto appended to what came in and X-Forwarded-Host kept if it
- * came in (else the Host, if any), as http-proxy's `xfwd` does, without writing them into the
- * client's request. Given pairs, Node formats the request head at once; given an object, it
- * would validate and store each field one by one, after the object was copied.
+ * first (changeOrigin), then the client's end-to-end fields as the pipeline left them (a
+ * minted Authorization, the one correlation id), repeats kept as the client sent them, then
+ * the body's framing as it arrived, then the forwarded fields the proxy vouches for
+ * (edge/forwarded.ts). Built in one pass, without writing into the client's request. Given
+ * pairs, Node formats the request head at once; given an object, it would validate and store
+ * each field one by one, after the object was copied.
  */
-function outgoingHeaderPairs(req: IncomingMessage, legacyHost: string): string[] {
+function outgoingHeaderPairs(req: IncomingMessage, target: LegacyTarget): string[] {
   const h = req.headers;
-  const pairs: string[] = ['host', legacyHost];
+  const isUpgrade = HANDSHAKE in req;
+  const listed = h.connection === undefined ? NONE : connectionTokens(h.connection);
+  // Node folds repeated fields into one value; the legacy API should see them as sent.
+  const distinct = arrivedWithRepeats(req) ? req.headersDistinct : undefined;
+  const chunked = bodyFraming(req) === 'chunked';
+  const pairs: string[] = ['host', target.host];
   for (const name in h) {
     const value = h[name];
-    if (value === undefined || name === 'host' || FORWARDED.has(name)) continue;
-    if (typeof value === 'string') pairs.push(name, value);
+    if (value === undefined || name === 'host' || target.forwarded.incoming.has(name)) continue;
+    if (isRequestHopByHop(name, value, listed, isUpgrade)) continue;
+    // A body always goes on with the framing it came with: http-proxy sets Content-Length: 0
+    // on a DELETE or OPTIONS without one, which would send a chunked body unframed.
+    if (chunked && name === 'content-length') continue;
+    const all = distinct?.[name];
+    if (all !== undefined && all.length > 1 && !SET_BY_PIPELINE.has(name)) for (const v of all) pairs.push(name, v);
+    else if (typeof value === 'string') pairs.push(name, value);
     else for (const v of value) pairs.push(name, v);
   }
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const port = (h.host && /:(\d+)$/.exec(h.host)?.[1]) || (encrypted ? '443' : '80');
-  pairs.push(
-    'x-forwarded-for', appended(h['x-forwarded-for'], req.socket.remoteAddress ?? ''),
-    'x-forwarded-port', appended(h['x-forwarded-port'], port),
-    'x-forwarded-proto', appended(h['x-forwarded-proto'], encrypted ? 'https' : 'http'),
-  );
-  // An HTTP/1.0 client may send no Host: then there is no host to tell, rather than an empty one.
-  const forwardedHost = h['x-forwarded-host'] || h.host;
-  if (forwardedHost) pairs.push('x-forwarded-host', String(forwardedHost));
+  if (chunked) pairs.push('transfer-encoding', 'chunked');
+  target.forwarded.appendTo(req, pairs);
   return pairs;
 }
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host']);
-
-function appended(given: string | string[] | undefined, value: string): string {
-  return given === undefined || given.length === 0 ? value : `${String(given)},${value}`;
-}
+const NONE: readonly string[] = [];
+/**
+ * Fields whose value the pipeline decides, so a client's repeats never come back in: the
+ * correlation id (one id, the one the proxy logs), the credentials (a second Authorization is
+ * refused at the edge; a session's is minted) and Cookie (RFC 6265 has a user agent send one;
+ * Node joins repeats with "; ", and the proxy's own cookie is removed from that one value).
+ */
+const SET_BY_PIPELINE = new Set(['x-correlation-id', 'authorization', 'proxy-authorization', 'cookie']);
 
 /**
  * http-proxy creates the outgoing request itself and, for `Expect: 100-continue`, never
@@ -268,6 +280,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     host: legacy.host,
     basePath: legacy.pathname.replace(/\/+$/, ''),
     maxHeaderSize: opts.maxHeaderBytes,
+    forwarded: opts.forwarded,
   });
 
   const middleware: RequestHandler = createProxyMiddleware({
@@ -355,21 +368,14 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     sendProblem(res, problems.internal(), correlationId);
   }
 
-  function prepare(req: IncomingMessage, isUpgrade: boolean): void {
-    stripRequestHopByHop(req.headers, isUpgrade);
-    keepRepeatedHeaders(req);
-  }
-
   return {
     agent,
     forward(req, res, tap) {
-      prepare(req, false);
       if (tap) (req as Tapped)[TAP] = tap;
       // http-proxy-middleware hands what the engine throws to `next`; without one the client would wait forever.
       void middleware(req as never, res as never, (err: unknown) => engineFailed(err, req, res));
     },
     upgrade(req, socket, head, noted) {
-      prepare(req, true);
       (req as Handshaking)[HANDSHAKE] = { noted, answered: false };
       middleware.upgrade(req as never, socket as never, head);
     },
@@ -377,20 +383,4 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
       agent.destroy();
     },
   };
-}
-
-/**
- * Node folds repeated request fields into one comma-joined value; the legacy API should see
- * them as the client sent them. Only requests that repeat a field pay for the check's result.
- * Cookie stays folded (Node joins it with "; "): RFC 6265 has a user agent send one.
- */
-function keepRepeatedHeaders(req: IncomingMessage): void {
-  let distinctNames = 0;
-  for (const _ in req.headers) distinctNames++;
-  if (req.rawHeaders.length / 2 <= distinctNames) return;
-  const distinct = req.headersDistinct;
-  for (const name in distinct) {
-    const values = distinct[name]!;
-    if (values.length > 1 && name !== 'host' && name !== 'cookie') (req.headers as Record<string, string | string[]>)[name] = values;
-  }
 }

@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1): they describe one connection, so a proxy removes
  * them, together with every field the Connection header names, before forwarding.
@@ -20,23 +18,18 @@ function connectionTokens(value: string | string[] | undefined): string[] {
 }
 
 /**
- * Strips hop-by-hop request fields in place. For a WebSocket upgrade, Connection and
- * Upgrade are the point of the request and are kept.
+ * Is this request field for this connection only? Every field the Connection header lists
+ * (`listed`) is, except those that frame or route the message: the edge refuses a request
+ * whose Connection names them (edge/request-head.ts), so they never reach here listed. For a
+ * WebSocket upgrade, Connection and Upgrade are the point of the request and are kept.
  */
-export function stripRequestHopByHop(headers: IncomingHttpHeaders, isUpgrade: boolean): void {
-  const listed = connectionTokens(headers.connection);
-  for (const name of listed) {
-    if (isUpgrade && name === 'upgrade') continue;
-    delete headers[name];
-  }
-  for (const name of HOP_BY_HOP) {
-    if (headers[name] === undefined) continue; // the common case: a delete costs more than the look
-    if (isUpgrade && (name === 'connection' || name === 'upgrade')) continue;
-    // "TE: trailers" may pass (it says the client accepts trailers end to end).
-    if (name === 'te' && String(headers.te).trim().toLowerCase() === 'trailers') continue;
-    delete headers[name];
-  }
+export function isRequestHopByHop(name: string, value: string | string[], listed: readonly string[], isUpgrade: boolean): boolean {
+  if (isUpgrade && (name === 'connection' || name === 'upgrade')) return false;
+  // "TE: trailers" may pass (it says the client accepts trailers end to end).
+  if (name === 'te') return String(value).trim().toLowerCase() !== 'trailers';
+  return HOP_BY_HOP_SET.has(name) || (listed.length !== 0 && listed.includes(name));
 }
+const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
 
 /** Filters raw response header pairs, dropping hop-by-hop ones. Returns the kept flat list. */
 export function isResponseHopByHop(lowerName: string, listed: readonly string[]): boolean {

@@ -126,17 +126,19 @@ describe('headers', () => {
     expect(b.headers['x-correlation-id']).toBe('abc-123');
   });
 
-  it('appends to the X-Forwarded-* a proxy in front already set, and keeps its X-Forwarded-Host', async () => {
+  it('states its own view in X-Forwarded-*, whatever the client claimed (no trusted hop by default)', async () => {
     const b = await proxied({
       path: '/api/echo/fwd2',
-      headers: ['Host', 'internal:8080', 'X-Forwarded-For', '203.0.113.7', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Port', '443', 'X-Forwarded-Host', 'school.example'],
+      headers: ['Host', 'internal:8080', 'X-Forwarded-For', '203.0.113.7', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Port', '443', 'X-Forwarded-Host', 'school.example', 'Forwarded', 'for=203.0.113.7;proto=https'],
     });
-    const seen = new Map(headerPairs(json(b).rawHeaders as string[]));
-    expect(seen.get('x-forwarded-for')).toBe('203.0.113.7,127.0.0.1');
-    expect(seen.get('x-forwarded-proto')).toBe('https,http');
-    expect(seen.get('x-forwarded-port')).toBe('443,8080');
-    expect(seen.get('x-forwarded-host')).toBe('school.example');
-    expect(seen.get('host')).toBe(`127.0.0.1:${stack.legacy.port}`);
+    const seen = headerPairs(json(b).rawHeaders as string[]);
+    const one = (name: string) => seen.filter(([n]) => n === name).map(([, v]) => v);
+    expect(one('x-forwarded-for')).toEqual(['127.0.0.1']);
+    expect(one('x-forwarded-proto')).toEqual(['http']);
+    expect(one('x-forwarded-port')).toEqual(['8080']);
+    expect(one('x-forwarded-host')).toEqual(['internal:8080']);
+    expect(one('forwarded')).toEqual([]);
+    expect(one('host')).toEqual([`127.0.0.1:${stack.legacy.port}`]);
   });
 
   it('serves an HTTP/1.0 client that sends no Host, and tells the legacy API no empty X-Forwarded-Host', async () => {

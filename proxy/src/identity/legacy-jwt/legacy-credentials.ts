@@ -21,7 +21,9 @@ export function createLegacyCredentials(minter: LegacyTokenMinter, cookieName: s
       return `Bearer ${await minter.tokenFor(caller)}`;
     },
     async applySession(req, caller) {
+      // The proxy's credential replaces every credential the client sent along.
       req.headers.authorization = `Bearer ${await minter.tokenFor(caller)}`;
+      delete req.headers['proxy-authorization'];
       const rest = withoutCookie(req.headers.cookie, cookieName);
       if (rest) req.headers.cookie = rest;
       else delete req.headers.cookie;
