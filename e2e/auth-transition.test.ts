@@ -5,6 +5,7 @@ import { rawRequest, rawHandshake } from '../test-support/raw-http.ts';
 import { createSoftAuthenticator } from '../proxy/src/identity/passkeys/passkey-soft-authenticator.ts';
 import { createClient, type PasskeyTestApp } from '../proxy/src/identity/passkeys/passkey-test-app.ts';
 import { registerPasskey, signIn } from '../proxy/src/identity/passkeys/passkey-flows.ts';
+import { passkeySession } from '../test-support/passkey-session.ts';
 import { createUserTokens, type UserTokens } from '../test-support/user-tokens.ts';
 
 /**
@@ -31,17 +32,7 @@ function passkeyClient() {
   return { client: createClient(app), soft: createSoftAuthenticator({ rpId: 'localhost', origin: stack.publicOrigin }) };
 }
 
-async function sessionFor(username: string) {
-  const { client, soft } = passkeyClient();
-  const reg = await registerPasskey(client, soft, stack.legacy.issueToken(username));
-  expect(reg.verify.status).toBe(201);
-  client.jar.clear();
-  const { verify } = await signIn(client, soft, reg.passkey, { returnUrl: '/' });
-  expect(verify.status).toBe(200);
-  const cookie = [...client.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  expect(cookie).toMatch(/sp_session=/);
-  return { client, cookie };
-}
+const sessionFor = (username: string) => passkeySession(stack, stack.legacy.issueToken(username));
 
 const get = (path: string, headers: string[]) => rawRequest({ port: stack.proxyPort, path, headers: ['Host', `localhost:${stack.proxyPort}`, ...headers] });
 

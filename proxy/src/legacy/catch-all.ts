@@ -303,6 +303,8 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
         });
         proxyServer.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
           clearTimeout((proxyRes as IncomingMessage & { req: Outgoing }).req[DEADLINE]);
+          // The proxy already answered (a body too slow, edge/body-pace.ts): this answer has no one to go to.
+          if (res.headersSent) return void proxyRes.destroy();
           (req as Tapped)[TAP]?.(proxyRes);
           const pairs = legacyHeaderPairs(proxyRes, () => opts.publicOrigin(req), rewrite);
           writeLegacyHead(res, proxyRes.statusCode ?? 502, proxyRes.statusMessage, pairs, req.headers[CORRELATION_HEADER] as string | undefined);

@@ -26,21 +26,15 @@ export interface ClientShare {
   inFlight(key: string): number;
 }
 
-/**
- * Who the client is, for its share: the connecting address. Behind a load balancer that is
- * the balancer's own address, shared by every client; this is the one place to point at the
- * trusted client address once forwarded headers from trusted hops are believed.
- */
-export function clientKeyOf(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? '';
-  // One client whether it came in over IPv4 or as an IPv4-mapped IPv6 address.
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
 const KEY = Symbol('strangler.clientShareKey');
 type Counted = ServerResponse & { [KEY]: string };
 
-export function createClientShare(opts: { perClient: number }): ClientShare {
+/**
+ * `clientKey` says who the client is: the connecting address, or behind trusted hops the
+ * address the outermost of them saw (edge/forwarded.ts), so that clients behind one load
+ * balancer do not share one share.
+ */
+export function createClientShare(opts: { perClient: number; clientKey: (req: IncomingMessage) => string }): ClientShare {
   const counts = new Map<string, number>();
 
   function release(this: Counted): void {
@@ -52,7 +46,7 @@ export function createClientShare(opts: { perClient: number }): ClientShare {
 
   return {
     admit(req, res) {
-      const key = clientKeyOf(req);
+      const key = opts.clientKey(req);
       const n = counts.get(key) ?? 0;
       if (n >= opts.perClient) {
         const detail = `Too many requests from this client are in progress at once (at most ${opts.perClient}). Retry when one has finished.`;
