@@ -98,7 +98,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     graceMs: config.requestPace.bodyGraceMs,
     log,
   });
-  const legacyShare = createClientShare({ perClient: config.legacyMaxSocketsPerClient });
+  const legacyShare = createClientShare({ perClient: config.legacyMaxSocketsPerClient, clientKey: forwarded.clientAddress });
   const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log });
   const shadowStats = createShadowStats();
   const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
