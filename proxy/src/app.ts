@@ -118,7 +118,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   });
   const metrics = createMetrics();
   // The one listener each request gets for its end: metrics, the log line, the status page (in batches).
-  const finished = createFinishedHook([metrics.record, requestLog, traffic.record]);
+  const finished = createFinishedHook([metrics.record, requestLog, traffic.record], legacyShare.release);
   shadowStats.onOutcome((route, outcome) => {
     metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
     traffic.recordShadow(route, outcome);

@@ -37,9 +37,10 @@ process.on('exit', () => {
  * per request, between the sockets' work, the same bookkeeping cost several times more
  * (docs/performance.md): its code and data were never warm. A batch holds the requests'
  * state records, never the request objects. Readers that must see the latest requests (the
- * metrics endpoint, the status page) call drain() first.
+ * metrics endpoint, the status page) call drain() first. `atOnce` runs on the close itself,
+ * for what cannot wait for the batch (a client's share of the legacy pool).
  */
-export function createFinishedHook(listeners: readonly FinishedListener[]): FinishedHook {
+export function createFinishedHook(listeners: readonly FinishedListener[], atOnce: (done: FinishedRequest) => void = () => {}): FinishedHook {
   let batch: FinishedRequest[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -66,7 +67,9 @@ export function createFinishedHook(listeners: readonly FinishedListener[]): Fini
     if (batch.push(done) === 1) timer = setTimeout(drain, BATCH_MS).unref();
   }
   function finished(this: ServerResponse): void {
-    note(stateOf(this.req) as FinishedRequest, this.writableFinished ? this.statusCode : 499);
+    const done = stateOf(this.req) as FinishedRequest;
+    atOnce(done);
+    note(done, this.writableFinished ? this.statusCode : 499);
   }
 
   return {

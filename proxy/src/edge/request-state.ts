@@ -20,6 +20,8 @@ export interface RequestState {
    * pipeline later swaps our cookie for a minted bearer): the status page's dual-auth shares.
    */
   arrivedWith: 'session' | 'legacyJwt' | 'other';
+  /** Whose share of the legacy pool the request counts against while in flight (legacy/client-share.ts). */
+  shareKey?: string;
 }
 
 /** A request whose response is over: the status the client got (499 if it left first) and how long it took. */

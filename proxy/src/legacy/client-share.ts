@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { hasBody } from '../edge/body-pace.ts';
-import { stateOf } from '../edge/request-state.ts';
+import { stateOf, type RequestState } from '../edge/request-state.ts';
 
 /**
  * Each client's share of the keep-alive pool to the legacy API: at most `perClient` of its
@@ -14,20 +14,20 @@ import { stateOf } from '../edge/request-state.ts';
  * monitoring would page, and load balancers that retry 5xx on another instance would
  * multiply exactly the load being refused.
  *
- * In-process counts, O(1) per request (one Map lookup and update, and one 'close' listener,
- * the same function for every request). They are per instance on purpose: the pool they
+ * In-process counts, O(1) per request: one Map lookup and update on the way in, and on the
+ * way out `release`, which the edge's one 'close' listener calls (edge/finished.ts), so a
+ * request pays for no listener of its own. They are per instance on purpose: the pool they
  * protect is this instance's own.
  */
 
 export interface ClientShare {
-  /** Counts the request against its client's share until its response closes; over the share, answers 429 and returns false. */
+  /** Counts the request against its client's share until `release`; over the share, answers 429 and returns false. */
   admit(req: IncomingMessage, res: ServerResponse): boolean;
+  /** The response of a request is over (whether it was admitted or not). */
+  release(done: RequestState): void;
   /** Requests in flight for this client key (for tests and diagnostics). */
   inFlight(key: string): number;
 }
-
-const KEY = Symbol('strangler.clientShareKey');
-type Counted = ServerResponse & { [KEY]: string };
 
 /**
  * `clientKey` says who the client is: the connecting address, or behind trusted hops the
@@ -36,13 +36,6 @@ type Counted = ServerResponse & { [KEY]: string };
  */
 export function createClientShare(opts: { perClient: number; clientKey: (req: IncomingMessage) => string }): ClientShare {
   const counts = new Map<string, number>();
-
-  function release(this: Counted): void {
-    const key = this[KEY];
-    const left = (counts.get(key) ?? 1) - 1;
-    if (left === 0) counts.delete(key);
-    else counts.set(key, left);
-  }
 
   return {
     admit(req, res) {
@@ -56,9 +49,16 @@ export function createClientShare(opts: { perClient: number; clientKey: (req: In
         return false;
       }
       counts.set(key, n + 1);
-      (res as Counted)[KEY] = key;
-      res.on('close', release);
+      stateOf(req).shareKey = key;
       return true;
+    },
+    release(done) {
+      const key = done.shareKey;
+      if (key === undefined) return;
+      done.shareKey = undefined;
+      const left = (counts.get(key) ?? 1) - 1;
+      if (left === 0) counts.delete(key);
+      else counts.set(key, left);
     },
     inFlight: (key) => counts.get(key) ?? 0,
   };
