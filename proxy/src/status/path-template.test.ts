@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { endpointKey, pathTemplate } from './path-template.ts';
+import { createEndpointTemplates } from './path-template.ts';
+
+/** The fixed rules alone: a threshold no test reaches. */
+const rules = () => createEndpointTemplates({ learnThreshold: 10_000 });
+const templateOf = (path: string) => rules().endpoint('GET', path).key.slice('GET '.length);
 
 describe('path templates fold ids so unmigrated traffic groups by legacy endpoint', () => {
   it.each([
@@ -16,8 +21,12 @@ describe('path templates fold ids so unmigrated traffic groups by legacy endpoin
     ['/api/reports/2025-03-01', '/api/reports/:id'],
     ['/api/items/abc123/tags/7', '/api/items/:id/tags/:id'],
     ['/api/tokens/' + 'A'.repeat(50), '/api/tokens/:id'],
+    // A slug made unique by a hex suffix, with or without a digit in it
+    ['/api/articles/how-to-train-your-dragon-abcdef', '/api/articles/:id'],
+    ['/api/articles/how-to-train-your-dragon-a1bcde/comments', '/api/articles/:id/comments'],
+    ['/feed/how-to-train-your-dragon-0fbcde', '/feed/:id'],
   ])('%s -> %s', (path, template) => {
-    expect(pathTemplate(path)).toBe(template);
+    expect(templateOf(path)).toBe(template);
   });
 
   it.each([
@@ -32,23 +41,45 @@ describe('path templates fold ids so unmigrated traffic groups by legacy endpoin
     '/.well-known/jwks.json',
     '/api/deadbeef',
     '/',
+    // Title slugs are words, not ids: only the document or learning folds them
+    '/api/articles/how-to-train-your-dragon',
+    '/api/articles/notes-from-a-celebrity-author',
+    '/api/profiles/jake',
+    // A word of a-f letters at the end, outside a collection, is not a suffix
+    '/api/the-lost-decade',
   ])('keeps literal segments: %s', (path) => {
-    expect(pathTemplate(path)).toBe(path);
+    expect(templateOf(path)).toBe(path);
+  });
+
+  it('folds every random six-hex suffix after a collection, not about half of them', () => {
+    const t = rules();
+    for (let i = 0; i < 200; i++) {
+      expect(t.endpoint('GET', `/api/articles/how-to-train-your-dragon-${randomBytes(3).toString('hex')}`).key).toBe('GET /api/articles/:id');
+    }
   });
 
   it('leaves the query out, and keeps empty segments and trailing slashes as sent', () => {
-    expect(pathTemplate('/api/courses/c-101?include=sessions&token=secret')).toBe('/api/courses/:id');
-    expect(pathTemplate('/api/courses/')).toBe('/api/courses/');
-    expect(pathTemplate('/api//courses')).toBe('/api//courses');
+    expect(templateOf('/api/courses/c-101?include=sessions&token=secret')).toBe('/api/courses/:id');
+    expect(templateOf('/api/courses/')).toBe('/api/courses/');
+    expect(templateOf('/api//courses')).toBe('/api//courses');
   });
 
   it('bounds what one request can add: long paths are cut, odd methods and non-paths grouped', () => {
     const deep = '/' + Array.from({ length: 30 }, (_, i) => `seg${String.fromCharCode(97 + (i % 26))}`).join('/');
-    expect(pathTemplate(deep).split('/')).toHaveLength(14);
-    expect(pathTemplate(deep).endsWith('/…')).toBe(true);
-    expect(endpointKey('GET', '/api/sessions/s-1?x=1')).toBe('GET /api/sessions/:id');
-    expect(endpointKey('PROPFIND', '/dav/x')).toBe('OTHER /dav/x');
-    expect(endpointKey('GET', 'http://evil.example/x')).toBe('GET (not a path)');
-    expect(endpointKey('OPTIONS', '*')).toBe('OPTIONS (not a path)');
+    expect(templateOf(deep).split('/')).toHaveLength(14);
+    expect(templateOf(deep).endsWith('/…')).toBe(true);
+    const t = rules();
+    expect(t.endpoint('GET', '/api/sessions/s-1?x=1')).toEqual({ key: 'GET /api/sessions/:id', source: 'rule' });
+    expect(t.endpoint('PROPFIND', '/dav/x').key).toBe('OTHER /dav/x');
+    expect(t.endpoint(undefined, '/dav/x').key).toBe('OTHER /dav/x');
+    expect(t.endpoint('GET', 'http://evil.example/x').key).toBe('GET (not a path)');
+    expect(t.endpoint('OPTIONS', '*').key).toBe('OPTIONS (not a path)');
+  });
+
+  it('answers a repeated path from memory: the very same endpoint object, per method', () => {
+    const t = rules();
+    const first = t.endpoint('GET', '/api/sessions/s-1?x=1');
+    expect(t.endpoint('GET', '/api/sessions/s-1')).toBe(first);
+    expect(t.endpoint('HEAD', '/api/sessions/s-1')).not.toBe(first);
   });
 });

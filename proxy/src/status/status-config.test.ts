@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 describe('status configuration', () => {
   it('defaults: no token, ADMIN and staff are staff roles, no listed users, a 5 s flush, the roles claim', () => {
     const c = loadConfig({});
-    expect(c.status).toEqual({ token: undefined, staffRoles: ['ADMIN', 'staff'], staffUsers: [], flushMs: 5_000 });
+    expect(c.status).toEqual({ token: undefined, staffRoles: ['ADMIN', 'staff'], staffUsers: [], flushMs: 5_000, pathTemplates: { documented: undefined, learnThreshold: 20 } });
   });
 
   it('reads lists and values', () => {
@@ -14,11 +14,12 @@ describe('status configuration', () => {
       STATUS_STAFF_ROLES: ' support , migration-team ',
       STATUS_STAFF_USERS: 'u-kari,ola',
       STATUS_FLUSH_MS: '2000',
+      PATH_TEMPLATE_LEARN_THRESHOLD: '50',
       OIDC_ISSUER: 'http://127.0.0.1:4100',
       OIDC_CLIENT_SECRET: 'secret',
       OIDC_ROLES_CLAIM: 'groups',
     });
-    expect(c.status).toEqual({ token: 't'.repeat(32), staffRoles: ['support', 'migration-team'], staffUsers: ['u-kari', 'ola'], flushMs: 2_000 });
+    expect(c.status).toEqual({ token: 't'.repeat(32), staffRoles: ['support', 'migration-team'], staffUsers: ['u-kari', 'ola'], flushMs: 2_000, pathTemplates: { documented: undefined, learnThreshold: 50 } });
     expect(c.auth.oidc?.rolesClaim).toBe('groups');
     expect(loadConfig({ OIDC_ISSUER: 'http://127.0.0.1:4100', OIDC_CLIENT_SECRET: 's' }).auth.oidc?.rolesClaim).toBe('roles');
   });

@@ -1,4 +1,5 @@
 import { addHistogram, addSparse, newHistogram, toSparse, type SparseHistogram } from './histogram.ts';
+import { strongerSource, type TemplateSource } from './path-template.ts';
 
 /**
  * The counters, in memory and as stored. A bucket covers one minute, hour or UTC day; each
@@ -39,6 +40,8 @@ export interface EndpointCount {
   n: number;
   /** ms since the epoch */
   last: number;
+  /** Where the template came from; absent: the fixed rules (and in documents written before sources were kept). */
+  source?: Exclude<TemplateSource, 'rule'>;
 }
 
 export interface DayAgg {
@@ -95,12 +98,12 @@ export function newDayAgg(start: number): DayAgg {
   return { start, auth: { session: 0, legacyJwt: 0, other: 0 }, endpoints: new Map() };
 }
 
-export function countEndpoint(day: DayAgg, key: string, at: number): void {
+export function countEndpoint(day: DayAgg, key: string, source: TemplateSource, at: number): void {
   let entry = day.endpoints.get(key);
   if (!entry) {
     const k = day.endpoints.size < MAX_ENDPOINTS ? key : OTHER_ENDPOINTS;
     entry = day.endpoints.get(k);
-    if (!entry) day.endpoints.set(k, (entry = { n: 0, last: 0 }));
+    if (!entry) day.endpoints.set(k, (entry = k === key && source !== 'rule' ? { n: 0, last: 0, source } : { n: 0, last: 0 }));
   }
   entry.n++;
   if (at > entry.last) entry.last = at;
@@ -165,12 +168,21 @@ export function addDayDoc(into: DayAgg, doc: DayDoc | undefined): void {
   if (!doc) return;
   for (const kind of Object.keys(into.auth) as AuthKind[]) into.auth[kind] += num(doc.auth?.[kind]);
   for (const [key, v] of Object.entries(doc.endpoints ?? {})) {
-    const entry = into.endpoints.get(key);
-    if (entry) {
-      entry.n += num(v.n);
-      entry.last = Math.max(entry.last, num(v.last));
-    } else into.endpoints.set(key, { n: num(v.n), last: num(v.last) });
+    addEndpointCount(into.endpoints, key, { n: num(v.n), last: num(v.last), ...(v.source === 'openapi' || v.source === 'learned' ? { source: v.source } : {}) });
   }
+}
+
+/** Adds a row into a day's (or a week's) endpoints: counts add up, the latest time and the stronger source win. */
+export function addEndpointCount(into: Map<string, EndpointCount>, key: string, v: EndpointCount): void {
+  const entry = into.get(key);
+  if (!entry) {
+    into.set(key, { ...v });
+    return;
+  }
+  entry.n += v.n;
+  entry.last = Math.max(entry.last, v.last);
+  const source = strongerSource(entry.source ?? 'rule', v.source ?? 'rule');
+  if (source !== 'rule') entry.source = source;
 }
 
 /** Stored documents come from other processes (or older versions): read numbers defensively. */

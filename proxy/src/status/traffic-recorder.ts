@@ -1,4 +1,5 @@
 import { bucketOf } from './histogram.ts';
+import type { Endpoint } from './path-template.ts';
 import {
   DAY,
   HOUR,
@@ -48,7 +49,7 @@ export interface PendingWrite {
 export interface TrafficRecorder {
   request(route: string, side: Side, status: number, ms: number, now: number): void;
   auth(kind: AuthKind, now: number): void;
-  catchAll(endpoint: string, now: number): void;
+  catchAll(endpoint: Endpoint, now: number): void;
   shadow(route: string, result: ShadowResult, now: number): void;
   /** Snapshots of every bucket changed since it was last written; drops closed, written buckets. */
   pending(now: number): PendingWrite[];
@@ -128,7 +129,7 @@ export function createTrafficRecorder(): TrafficRecorder {
     catchAll(endpoint, now) {
       const d = currentDay(now);
       d.changes++;
-      countEndpoint(d.day, endpoint, now);
+      countEndpoint(d.day, endpoint.key, endpoint.source, now);
     },
     shadow(route, result, now) {
       for (const bucket of both(now)) routeAgg(bucket.routes, route).parity[result]++;
