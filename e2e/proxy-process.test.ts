@@ -3,6 +3,7 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { WebSocket } from 'ws';
+import { until } from '../test-support/until.ts';
 import { startLegacyStub, downloadChunks, type LegacyStub } from '../legacy-stub/src/server.ts';
 import { startProxyProcess, runProxyToExit, type ProxyProcess } from '../test-support/proxy-process.ts';
 
@@ -86,30 +87,42 @@ describe('big bodies stream through, never buffered whole', () => {
   });
 });
 
-describe('graceful shutdown', () => {
-  it('on SIGTERM stops accepting, lets the in-flight request finish, then exits 0', async () => {
-    const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '5000' });
-    const inFlight = new Promise<number>((resolve, reject) => {
-      http.get({ port: own.port, path: '/api/slow?ms=800', agent: false }, (res) => {
+/** One GET on its own connection: the status and Connection of the answer, or the error code. */
+function answer(port: number, path: string): Promise<{ status?: number; connection?: string; error?: string }> {
+  return new Promise((resolve) => {
+    http
+      .get({ port, path, agent: false }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      }).on('error', reject);
-    });
-    await new Promise((r) => setTimeout(r, 200));
-    own.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
-    const refused = await new Promise<string>((resolve) => {
-      http.get({ port: own.port, path: '/api/echo/late', agent: false }, () => resolve('accepted')).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-    });
-    expect(refused).toBe('ECONNREFUSED');
-    expect(await inFlight).toBe(200);
-    expect((await own.exited).code).toBe(0);
-    // Log lines are gathered before they are written: the last request's line is not lost at exit.
-    expect(own.output()).toMatch(/"url":"\/api\/slow\?ms=800"[^\n]*"msg":"GET catch-all 200"/);
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+      })
+      .on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? 'error' }));
+  });
+}
+
+describe('graceful shutdown behind a load balancer', () => {
+  it('on SIGTERM: readiness turns 503 at once, requests are still served through the drain, then refused; the in-flight one finishes; exit 0', async () => {
+    const own = await startProxyProcess({ LEGACY_URL: legacy.url, DRAIN_DELAY_MS: '4000', SHUTDOWN_GRACE_MS: '8000' });
+    try {
+      expect(await answer(own.port, '/_proxy/health/ready')).toMatchObject({ status: 200 });
+      // Spans the drain: it must still get its whole answer.
+      const inFlight = answer(own.port, '/api/slow?ms=5000');
+      await until(() => legacy.received.some((r) => r.url === '/api/slow?ms=5000'), 10_000);
+      own.child.kill('SIGTERM');
+      await until(async () => (await answer(own.port, '/_proxy/health/ready')).status === 503, 10_000);
+      // A load balancer that has not noticed yet still gets served, and told to reconnect elsewhere.
+      expect(await answer(own.port, '/api/echo/during-drain')).toEqual({ status: 200, connection: 'close' });
+      await until(async () => (await answer(own.port, '/api/echo/after-drain')).error === 'ECONNREFUSED', 15_000);
+      expect(await inFlight).toMatchObject({ status: 200 });
+      expect((await own.exited).code).toBe(0);
+      // Log lines are gathered before they are written: the last request's line is not lost at exit.
+      expect(own.output()).toMatch(/"url":"\/api\/slow\?ms=5000"[^\n]*"msg":"GET catch-all 200"/);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('closes a keep-alive connection once its answer is out, not at the grace limit', async () => {
-    const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '20000' });
+    const own = await startProxyProcess({ LEGACY_URL: legacy.url, DRAIN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '20000' });
     const agent = new http.Agent({ keepAlive: true });
     try {
       let answered = 0;
@@ -134,7 +147,7 @@ describe('graceful shutdown', () => {
   });
 
   it('closes a WebSocket still open at the grace limit, then exits 0', async () => {
-    const own = await startProxyProcess({ LEGACY_URL: legacy.url, SHUTDOWN_GRACE_MS: '1000' });
+    const own = await startProxyProcess({ LEGACY_URL: legacy.url, DRAIN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '1000' });
     try {
       const ws = new WebSocket(`ws://127.0.0.1:${own.port}/ws/echo`);
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));

@@ -5,7 +5,8 @@ import { registerPasskey, signIn } from '../proxy/src/identity/passkeys/passkey-
 /**
  * A signed-in session at a proxy, the way a person gets one: a legacy-token user registers a
  * passkey (soft authenticator), then signs in with it alone. Returns the client (its cookie jar)
- * and the Cookie header a browser would send.
+ * and the session cookie: as the Cookie header a browser would send, and its name and value
+ * (for a browser context).
  */
 export async function passkeySession(proxy: { publicOrigin: string }, legacyToken: string) {
   const app = { base: `${proxy.publicOrigin}/_proxy/auth`, origin: proxy.publicOrigin } as PasskeyTestApp;
@@ -16,7 +17,8 @@ export async function passkeySession(proxy: { publicOrigin: string }, legacyToke
   client.jar.clear();
   const { verify } = await signIn(client, soft, reg.passkey, { returnUrl: '/' });
   if (verify.status !== 200) throw new Error(`passkey sign-in answered ${verify.status}`);
-  const cookie = [...client.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  if (!/sp_session=/.test(cookie)) throw new Error('no session cookie after sign-in');
-  return { client, cookie };
+  const session = [...client.jar].find(([k]) => k.endsWith('sp_session'));
+  if (!session) throw new Error('no session cookie after sign-in');
+  const [name, value] = session;
+  return { client, cookie: `${name}=${value}`, name, value };
 }

@@ -10,16 +10,19 @@ import { createMetrics, type Metrics } from './edge/metrics.ts';
 import { createFinishedHook } from './edge/finished.ts';
 import { createBodyPace } from './edge/body-pace.ts';
 import { ProblemError, problems, sendProblem, STORE_RETRY_AFTER, type Problem } from './edge/problem.ts';
-import { setState, stateOf, type RequestState } from './edge/request-state.ts';
+import { refuse, setState, stateOf, type RequestState } from './edge/request-state.ts';
 import { upgradeResponse } from './edge/upgrade-response.ts';
 import { isWebSocketUpgrade, servedWithoutUpgrade } from './edge/ignored-upgrade.ts';
 import { normaliseTarget } from './edge/request-target.ts';
-import { createLegacyProbe, healthRouter } from './edge/health.ts';
+import { healthRouter } from './health/health-router.ts';
+import { createLegacyReachability } from './health/legacy-reachability.ts';
+import { createReadiness } from './health/readiness.ts';
 import { publicOriginResolver } from './edge/public-origin.ts';
 import { createForwardedPolicy } from './edge/forwarded.ts';
 import { checkRequestHead } from './edge/request-head.ts';
 import { createFlags } from './flags/index.ts';
 import { createKeyv, closeKeyv } from './storage/keyv-store.ts';
+import { createStoreCheck } from './storage/store-check.ts';
 import { StoreUnavailableError } from './storage/store-unavailable.ts';
 import { createSessions } from './identity/sessions/sessions.ts';
 import { createLegacyJwtVerifier } from './identity/legacy-jwt/legacy-jwt.ts';
@@ -39,6 +42,7 @@ import { createShadowRunner } from './routing/shadow-runner.ts';
 import { createShadowStats, type ShadowStats } from './routing/shadow-stats.ts';
 import { createStatusAccess } from './status/access.ts';
 import { createTrafficAccounting, type TrafficAccounting } from './status/accounting.ts';
+import { createEndpointTemplates } from './status/path-template.ts';
 import { createStatusRouter } from './status/status-router.ts';
 import type { Flags } from './flags/index.ts';
 
@@ -52,6 +56,13 @@ export interface Proxy {
   traffic: TrafficAccounting;
   /** Listens on the configured host and port (0 = any free port); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
+  /**
+   * The first half of a shutdown behind a load balancer: readiness answers 503 from now on,
+   * while requests are still accepted and served (with `Connection: close`) for `delayMs`.
+   */
+  drain(delayMs?: number): Promise<void>;
+  /** True from drain() on. */
+  readonly draining: boolean;
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cuts what is left. */
   close(graceMs?: number): Promise<void>;
 }
@@ -115,10 +126,13 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     carriesSessionCookie: sessions.carriesCookie,
     log,
     settle: () => finished.drain(),
+    templates: createEndpointTemplates({ ...config.status.pathTemplates, caseSensitive: config.routeCase === 'sensitive' }),
   });
-  const metrics = createMetrics();
+  // Beside readiness, never in it: probed at LEGACY_HEALTH_PATH, or judged from the catch-all's outcomes.
+  const legacyReach = createLegacyReachability({ legacyUrl: config.legacyUrl, healthPath: config.legacyHealthPath });
+  const metrics = createMetrics({ legacy: legacyReach });
   // The one listener each request gets for its end: metrics, the log line, the status page (in batches).
-  const finished = createFinishedHook([metrics.record, requestLog, traffic.record], legacyShare.release);
+  const finished = createFinishedHook([metrics.record, requestLog, traffic.record, ...legacyReach.finishedListeners], legacyShare.release);
   shadowStats.onOutcome((route, outcome) => {
     metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
     traffic.recordShadow(route, outcome);
@@ -147,7 +161,13 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     refusals,
     allowedOrigins: [...new Set([config.auth.publicOrigin, ...config.allowedOrigins])],
   });
-  const probe = createLegacyProbe(config.legacyUrl);
+  const readiness = createReadiness({
+    flags,
+    store: config.redisUrl ? createStoreCheck(sessionKeyv, config.storeTimeoutMs) : undefined,
+    legacy: legacyReach,
+    draining: () => draining,
+    log,
+  });
   const auth = await createAuthRoutes({ config, sessions, resolveCaller, log });
 
   // --- the Express app: own endpoints and migrated routes --------------------------------
@@ -155,7 +175,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   app.disable('x-powered-by');
   app.set('etag', false);
   const own = express.Router();
-  own.use(healthRouter(probe));
+  own.use(healthRouter(readiness));
   own.use('/auth', auth.router);
   own.get('/metrics', async (_req, res) => {
     finished.drain(); // every request that finished before the scrape is in it
@@ -169,7 +189,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
         registry,
         flags,
         traffic,
-        probe,
+        reachability: legacyReach,
         circuits: () => legacy.health(),
         noisyPaths: (routeId) => shadowStats.snapshot(routeId).noisyPaths,
         cutoff,
@@ -234,11 +254,13 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     state.route = 'own';
   }
 
-  let closing = false;
+  let draining = false;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     if ((req.socket as Refused)[REFUSED]) return void req.socket.destroy();
-    if (closing) res.shouldKeepAlive = false; // an answer during shutdown ends its connection
+    // An answer during shutdown ends its connection, so a load balancer's kept-alive
+    // connections move to other instances while this one still serves.
+    if (draining) res.shouldKeepAlive = false;
     const refused = arrive(req);
     const state = stateOf(req);
     const { correlationId, url } = state;
@@ -247,7 +269,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     if (refused) {
       // Whatever else is on this connection cannot be trusted to be framed as it seems: the
       // answer closes it, and nothing parsed after it is served.
-      servedByProxy(state);
+      refuse(req, problemName(refused));
       res.shouldKeepAlive = false;
       (req.socket as Refused)[REFUSED] = true;
       return sendProblem(res, refused, correlationId);
@@ -259,7 +281,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     }
     const match = registry.match(req.method!, url);
     if (match && 'refused' in match) {
-      servedByProxy(state);
+      refuse(req, problemName(match.refused));
       return sendProblem(res, match.refused, correlationId);
     }
     if (match) {
@@ -319,8 +341,9 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     const routed = refused || isOwn(url) ? null : registry.match(req.method!, url);
     const misspelt = routed && 'refused' in routed ? routed.refused : undefined;
     if (refused || misspelt || isOwn(url)) {
-      servedByProxy(state);
       const problem = refused ?? misspelt ?? problems.notFound(`The proxy's own endpoints take no WebSocket (${url}).`);
+      if (refused || misspelt) refuse(req, problemName(problem));
+      else servedByProxy(state);
       sendProblem(upgradeResponse(req, socket), problem, correlationId);
       return noted(problem.status);
     }
@@ -378,8 +401,15 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
         });
       });
     },
+    get draining() {
+      return draining;
+    },
+    async drain(delayMs = config.drainDelayMs) {
+      draining = true;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    },
     async close(graceMs = config.shutdownGraceMs) {
-      closing = true;
+      draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections close as soon as their last answer is out, not at the limit.
       server.closeIdleConnections();
@@ -431,6 +461,11 @@ const MALFORMED_DETAIL: Record<number, string> = {
   408: 'The request head did not arrive in time.',
   431: 'The request headers are too large.',
 };
+
+/** `urn:strangler-proxy:too-many-fields` -> `too-many-fields`: the reason the log line and the status page show. */
+function problemName(problem: Problem): string {
+  return problem.type?.slice(problem.type.lastIndexOf(':') + 1) ?? String(problem.status);
+}
 
 /** A connection on which a request was refused at the edge: it is closing, and serves nothing more. */
 const REFUSED = Symbol('strangler.refusedConnection');

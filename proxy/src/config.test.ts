@@ -67,3 +67,37 @@ describe('slow clients: REQUEST_HEAD_TIMEOUT_MS, REQUEST_BODY_*', () => {
     expect(() => loadConfig({ [name]: '-1' })).toThrow(new RegExp(`${name}="-1"`));
   });
 });
+
+describe('RP_ID and passkeys', () => {
+  it('takes PUBLIC_URL\'s host name, else localhost', () => {
+    expect(loadConfig({}).auth.rpId).toBe('localhost');
+    expect(loadConfig({ PUBLIC_URL: 'https://app.example:8443' }).auth.rpId).toBe('app.example');
+    expect(loadConfig({ PUBLIC_URL: 'http://127.0.0.1:18080', RP_ID: 'localhost' }).auth.rpId).toBe('localhost');
+  });
+
+  it.each(['http://127.0.0.1:18080', 'http://[::1]:18080', 'https://10.0.0.7'])('turns passkeys off, not start-up, for a PUBLIC_URL on an IP address (%s)', (url) => {
+    const config = loadConfig({ PUBLIC_URL: url });
+    expect(config.auth.rpId).toBeUndefined();
+    expect(config.auth.publicOrigin).toBe(new URL(url).origin);
+  });
+
+  it.each([
+    ['127.0.0.1', /RP_ID="127.0.0.1": an IP address is not a valid WebAuthn RP ID/],
+    ['::1', /RP_ID="::1": must be a host name/],
+  ])('refuses an explicit RP_ID that is an IP address (%s), naming the variable', (value, message) => {
+    expect(() => loadConfig({ RP_ID: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ RP_ID: value })).toThrow(message);
+  });
+});
+
+describe('LEGACY_HEALTH_PATH', () => {
+  it('defaults to /health; none judges reachability from traffic', () => {
+    expect(loadConfig({}).legacyHealthPath).toBe('/health');
+    expect(loadConfig({ LEGACY_HEALTH_PATH: '/api/ping?deep=0' }).legacyHealthPath).toBe('/api/ping?deep=0');
+    expect(loadConfig({ LEGACY_HEALTH_PATH: 'none' }).legacyHealthPath).toBeNull();
+  });
+
+  it.each(['health', 'http://legacy/health', '/he alth'])('refuses %s, naming the variable', (value) => {
+    expect(() => loadConfig({ LEGACY_HEALTH_PATH: value })).toThrow(/LEGACY_HEALTH_PATH=.*: must be a path on the legacy API starting with "\/"/);
+  });
+});

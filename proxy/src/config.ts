@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
+import { loadOpenApiPaths, type DocumentedPath } from './status/openapi-paths.ts';
+import { DEFAULT_LEARN_THRESHOLD } from './status/path-template.ts';
 
 /**
  * Environment -> typed, validated configuration. Every variable is listed in README.md;
@@ -24,10 +26,15 @@ const schema = z.object({
     .regex(/^\/[A-Za-z0-9._~-]+$/, 'must be one path segment starting with "/", e.g. /_proxy')
     .default('/_proxy'),
   LEGACY_TIMEOUT_MS: positiveMs.default(30_000),
+  LEGACY_HEALTH_PATH: z
+    .string()
+    .regex(/^(none|\/[^\s#]*)$/, 'must be a path on the legacy API starting with "/" (e.g. /health), or none to judge reachability from live traffic')
+    .default('/health'),
   LEGACY_MAX_SOCKETS: z.coerce.number().int().positive().default(256),
   LEGACY_MAX_SOCKETS_PER_CLIENT: z.coerce.number().int().positive().optional(),
   LEGACY_KEEPALIVE_MS: positiveMs.default(4_000),
   SHUTDOWN_GRACE_MS: positiveMs.default(10_000),
+  DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(300_000, 'must be at most 300000 (five minutes)').default(5_000),
   MAX_HEADER_BYTES: z.coerce
     .number()
     .int()
@@ -93,6 +100,8 @@ const schema = z.object({
   STATUS_STAFF_ROLES: z.string().default('ADMIN,staff'),
   STATUS_STAFF_USERS: z.string().optional(),
   STATUS_FLUSH_MS: z.coerce.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (one minute)').default(5_000),
+  LEGACY_OPENAPI_FILE: z.string().min(1).optional(),
+  PATH_TEMPLATE_LEARN_THRESHOLD: z.coerce.number().int().min(2, 'must be at least 2').max(10_000, 'must be at most 10000').default(DEFAULT_LEARN_THRESHOLD),
 });
 
 export type RawConfig = z.output<typeof schema>;
@@ -111,6 +120,8 @@ export interface Config {
   publicUrl: string | undefined;
   reservedPrefix: string;
   legacyTimeoutMs: number;
+  /** Where the legacy API's reachability is probed (relative to LEGACY_URL); null: judged from the catch-all's traffic. */
+  legacyHealthPath: string | null;
   legacyMaxSockets: number;
   /** Each client's share of that pool: its requests in flight through the catch-all at once. */
   legacyMaxSocketsPerClient: number;
@@ -120,6 +131,8 @@ export interface Config {
   /** Largest request head the proxy takes, and largest legacy response head it reads. */
   maxHeaderBytes: number;
   shutdownGraceMs: number;
+  /** On SIGTERM, how long readiness says 503 while the proxy keeps serving, before it stops accepting. */
+  drainDelayMs: number;
   logLevel: RawConfig['LOG_LEVEL'];
   /** How many hops in front of the proxy (load balancers) are trusted to state X-Forwarded-* / Forwarded; 0: none. */
   trustedHops: number;
@@ -146,7 +159,8 @@ export interface Config {
   auth: {
     /** Where people reach the sign-in pages: PUBLIC_URL, else http://localhost:PORT. */
     publicOrigin: string;
-    rpId: string;
+    /** Undefined: passkeys are off (PUBLIC_URL is on an IP address, which WebAuthn refuses as an RP ID). */
+    rpId: string | undefined;
     rpName: string;
     rateLimitPerMinute: number;
     oidc: { issuer: string; clientId: string; clientSecret: string; linkClaim: string; rolesClaim: string; allowInsecure: boolean } | undefined;
@@ -160,6 +174,8 @@ export interface Config {
     staffUsers: string[];
     /** How often each instance writes its traffic counters to the store. */
     flushMs: number;
+    /** How unmigrated traffic groups into endpoints: the legacy API's documented paths, and when a position is learned. */
+    pathTemplates: { documented: DocumentedPath[] | undefined; learnThreshold: number };
   };
 }
 
@@ -191,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: c.PUBLIC_URL,
     reservedPrefix: c.RESERVED_PREFIX,
     legacyTimeoutMs: c.LEGACY_TIMEOUT_MS,
+    legacyHealthPath: c.LEGACY_HEALTH_PATH === 'none' ? null : c.LEGACY_HEALTH_PATH,
     legacyMaxSockets: c.LEGACY_MAX_SOCKETS,
     legacyMaxSocketsPerClient: perClientShare(c),
     requestPace: {
@@ -202,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     legacyKeepAliveMs: c.LEGACY_KEEPALIVE_MS,
     maxHeaderBytes: c.MAX_HEADER_BYTES,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    drainDelayMs: c.DRAIN_DELAY_MS,
     logLevel: c.LOG_LEVEL,
     trustedHops: c.TRUST_FORWARDED,
     maxHeaderFields: c.MAX_HEADER_FIELDS,
@@ -230,16 +248,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       staffRoles: parseList(c.STATUS_STAFF_ROLES),
       staffUsers: parseList(c.STATUS_STAFF_USERS),
       flushMs: c.STATUS_FLUSH_MS,
+      pathTemplates: { documented: c.LEGACY_OPENAPI_FILE ? openApiPaths(c.LEGACY_OPENAPI_FILE) : undefined, learnThreshold: c.PATH_TEMPLATE_LEARN_THRESHOLD },
     },
   };
 }
 
 function authConfig(c: RawConfig): Config['auth'] {
   const publicOrigin = c.PUBLIC_URL ? new URL(c.PUBLIC_URL).origin : `http://localhost:${c.PORT}`;
-  const rpId = c.RP_ID ?? new URL(publicOrigin).hostname;
-  if (/^[\d.]+$|:/.test(rpId)) {
-    throw new ConfigError([`RP_ID=${JSON.stringify(rpId)}: an IP address is not a valid WebAuthn RP ID; use a host name (localhost for development)`]);
+  if (c.RP_ID !== undefined && isIpAddress(c.RP_ID)) {
+    throw new ConfigError([`RP_ID=${JSON.stringify(c.RP_ID)}: an IP address is not a valid WebAuthn RP ID; use a host name (localhost for development)`]);
   }
+  // A public URL on an IP address is fine for everything but passkeys: they stay off (auth-routes.ts says so once).
+  const host = new URL(publicOrigin).hostname;
+  const rpId = c.RP_ID ?? (isIpAddress(host) ? undefined : host);
   let oidc: Config['auth']['oidc'];
   if (c.OIDC_ISSUER) {
     if (!c.OIDC_CLIENT_SECRET) throw new ConfigError(['OIDC_CLIENT_SECRET="": required when OIDC_ISSUER is set']);
@@ -251,6 +272,19 @@ function authConfig(c: RawConfig): Config['auth'] {
     oidc = { issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, clientSecret: c.OIDC_CLIENT_SECRET, linkClaim: c.OIDC_LINK_CLAIM, rolesClaim: c.OIDC_ROLES_CLAIM, allowInsecure: issuer.protocol === 'http:' };
   }
   return { publicOrigin, rpId, rpName: c.RP_NAME, rateLimitPerMinute: c.AUTH_RATE_LIMIT_PER_MIN, oidc };
+}
+
+/** IPv4 dotted, or IPv6 (a URL's hostname keeps its brackets): never a WebAuthn RP ID. */
+function isIpAddress(host: string): boolean {
+  return /^[\d.]+$|:/.test(host);
+}
+
+function openApiPaths(file: string): DocumentedPath[] {
+  try {
+    return loadOpenApiPaths(path.resolve(file));
+  } catch (err) {
+    throw new ConfigError([`LEGACY_OPENAPI_FILE=${JSON.stringify(file)}: ${(err as Error).message}`]);
+  }
 }
 
 /** A quarter of the pool by default: no one client can fill it; it takes four, each at its limit. */

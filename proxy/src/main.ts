@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
+    log.info({ signal, drainMs: config.drainDelayMs }, 'draining: readiness says 503, still serving until the load balancer has seen it');
+    await proxy.drain();
+    log.info({ graceMs: config.shutdownGraceMs }, 'shutting down: no longer accepting, finishing in-flight requests');
     await proxy.close();
     log.info('stopped');
     log.flush();

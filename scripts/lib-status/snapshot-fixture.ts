@@ -68,13 +68,14 @@ export const snapshotFixture: StatusSnapshot = {
     }),
   ],
   legacy: {
-    health: { reachable: true, latencyMs: 4, checkedAt: '2027-01-10T09:30:11.000Z', error: null, circuits: [], openCircuits: 0, summary: 'Reachable (4 ms); all 6 circuits closed on this instance.' },
+    health: { reachable: true, judgedBy: 'probe', path: '/health', latencyMs: 4, checkedAt: '2027-01-10T09:30:11.000Z', error: null, circuits: [], openCircuits: 0, summary: 'Reachable (4 ms); all 6 circuits closed on this instance.' },
     catchAll: same(side(5400, 12, 88)),
     unmigrated: {
       since: '2027-01-03T00:00:00.000Z',
       endpoints: Array.from({ length: 12 }, (_, i) => ({
         method: 'GET',
         path: i === 0 ? '/api/home' : `/api/endpoint-${String(i).padStart(2, '0')}`,
+        source: 'rule' as const,
         count: 1000 - i * 50,
         lastSeen: '2027-01-10T09:29:59.000Z',
         replacedBy: i === 0 ? 'dashboard' : null,

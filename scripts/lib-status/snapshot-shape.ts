@@ -28,7 +28,7 @@ const snapshotShape = z.looseObject({
     }),
   ),
   legacy: z.looseObject({
-    health: z.looseObject({ reachable: z.boolean(), latencyMs: rate, openCircuits: z.number(), summary: z.string() }),
+    health: z.looseObject({ reachable: z.boolean().nullable(), latencyMs: rate, openCircuits: z.number(), summary: z.string() }),
     catchAll: windows(side),
     unmigrated: z.looseObject({
       endpoints: z.array(z.looseObject({ method: z.string(), path: z.string(), count: z.number(), lastSeen: z.string(), replacedBy: z.string().nullable() })),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { problems, sendProblem } from './problem.ts';
-import { stateOf } from './request-state.ts';
+import { refuse, stateOf } from './request-state.ts';
 
 /**
  * A request body must keep arriving: one that sends nothing for `idleMs`, or whose average
@@ -115,6 +115,7 @@ export function createBodyPace(opts: BodyPaceOptions): BodyPace {
         : `The request body arrived too slowly: ${Math.round((bytes * 1000) / pace.clientMs)} bytes/s, at least ${minBytesPerSecond} needed.`;
     // The 408 is handed to the socket at once (nothing else is queued on it), so 'finish'
     // comes on the next tick, before any legacy answer could be read and relayed after it.
+    refuse(req, 'request-timeout');
     res.on('finish', abortRequest);
     sendProblem(res, problems.requestTimeout(detail), correlationId, { connection: 'close' });
   }

@@ -106,6 +106,7 @@ export function createRequestLogger(logger: Logger): FinishedListener {
         correlationId: done.correlationId,
         route: done.route,
         servedBy: done.servedBy,
+        refusal: done.refusal,
         decision: done.decision,
       },
       `${done.method} ${done.route} ${done.status}`,

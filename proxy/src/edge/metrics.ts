@@ -1,4 +1,5 @@
-import { Registry, Histogram, Counter, collectDefaultMetrics } from 'prom-client';
+import { Registry, Histogram, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+import type { LegacyReachability } from '../health/legacy-reachability.ts';
 import type { FinishedListener } from './finished.ts';
 
 export interface Metrics {
@@ -8,9 +9,10 @@ export interface Metrics {
   shadowOutcomes: Counter<'route' | 'outcome'>;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(opts: { legacy: LegacyReachability }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  legacyGauges(registry, opts.legacy);
   const duration = new Histogram({
     name: 'proxy_request_duration_seconds',
     help: 'Time from request received to response finished, by route and by who served it.',
@@ -22,6 +24,13 @@ export function createMetrics(): Metrics {
     name: 'proxy_shadow_comparisons_total',
     help: 'Shadow comparisons by route and outcome (match, mismatch, error, skipped).',
     labelNames: ['route', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  const refusals = new Counter({
+    name: 'proxy_refusals_total',
+    help: 'Requests the proxy answered itself on the way to a backend (served_by="proxy"), by route and reason (a problem type: csrf, legacy-token-retired, too-many-requests, bad-request...).',
+    labelNames: ['route', 'reason'] as const,
     registers: [registry],
   });
 
@@ -44,6 +53,36 @@ export function createMetrics(): Metrics {
     shadowOutcomes,
     record(done) {
       series(done.route, done.servedBy, done.method, done.status).observe(done.seconds);
+      if (done.refusal !== undefined) refusals.inc({ route: done.route, reason: done.refusal });
     },
   };
+}
+
+/**
+ * The legacy API's reachability at scrape time (the probe's answer of the last second, or the
+ * catch-all's latest outcomes). No series while it is not known, rather than a 0 that would page.
+ */
+function legacyGauges(registry: Registry, legacy: LegacyReachability): void {
+  new Gauge({
+    name: 'proxy_legacy_reachable',
+    help: 'Whether the legacy API answers (1) or not (0), as this instance judges it: by probe (LEGACY_HEALTH_PATH) or by traffic.',
+    labelNames: ['judged_by'] as const,
+    registers: [registry],
+    async collect() {
+      const r = await legacy.check();
+      this.reset();
+      if (r.reachable !== null) this.labels(r.judgedBy).set(r.reachable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'proxy_legacy_probe_seconds',
+    help: 'How long the latest probe of the legacy API (GET LEGACY_HEALTH_PATH) took to get an answer.',
+    labelNames: ['path'] as const,
+    registers: [registry],
+    async collect() {
+      const r = await legacy.check();
+      this.reset();
+      if (r.path !== undefined && r.latencyMs !== null) this.labels(r.path).set(r.latencyMs / 1000);
+    },
+  });
 }

@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
-/** Who served a request: the legacy API, a migrated route, or the proxy itself. */
-export type ServedBy = 'legacy' | 'migrated' | 'own';
+/**
+ * Who served a request: the legacy API, a migrated route, the proxy's own endpoints, or the
+ * proxy refusing it on the way (its reason in `refusal`).
+ */
+export type ServedBy = 'legacy' | 'migrated' | 'own' | 'proxy';
 
 /** What the pipeline learns about one request; read by the log line, the metrics and the status page. */
 export interface RequestState {
@@ -20,6 +23,8 @@ export interface RequestState {
    * pipeline later swaps our cookie for a minted bearer): the status page's dual-auth shares.
    */
   arrivedWith: 'session' | 'legacyJwt' | 'other';
+  /** Why the proxy answered itself instead of passing the request on (servedBy 'proxy'): a problem type's name. */
+  refusal?: string;
   /** Whose share of the legacy pool the request counts against while in flight (legacy/client-share.ts). */
   shareKey?: string;
 }
@@ -34,6 +39,17 @@ const STATE = Symbol('strangler.requestState');
 
 export function setState(req: IncomingMessage, state: RequestState): void {
   (req as unknown as Record<symbol, RequestState>)[STATE] = state;
+}
+
+/**
+ * The proxy answers this request itself, on the way to a backend: the log line, the status
+ * lookup, the metrics and the status counts say so, with the reason, never "legacy".
+ */
+export function refuse(req: IncomingMessage, reason: string): void {
+  const state = stateOf(req);
+  if (state === undefined) return;
+  state.servedBy = 'proxy';
+  state.refusal = reason;
 }
 
 export function stateOf(req: IncomingMessage): RequestState {

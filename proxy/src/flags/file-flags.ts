@@ -58,6 +58,7 @@ export async function createFileFlags(config: { file: string; pollMs?: number },
 
   return {
     source: 'file',
+    loaded: () => true,
     decide: (flag, ctx) => decideSide(client, flag, ctx),
     state: (flag) => describeFlag(client, flag, changes.lastChangedAt(flag)),
     async close() {

@@ -24,6 +24,8 @@ export interface FlagState {
 
 export interface Flags {
   readonly source: 'file' | 'unleash';
+  /** A first set of definitions is in force (readiness waits for it; a file is read before start-up ends). */
+  loaded(): boolean;
   decide(flag: string, ctx: FlagContext): Side;
   state(flag: string): FlagState;
   close(): Promise<void>;

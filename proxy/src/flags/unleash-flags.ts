@@ -54,6 +54,7 @@ export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger
 
   return {
     source: 'unleash',
+    loaded: () => live !== null,
     decide: (flag, ctx) => decideSide(live, flag, ctx),
     state: (flag) => describeFlag(live, flag, changes.lastChangedAt(flag)),
     async close() {

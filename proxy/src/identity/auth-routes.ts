@@ -30,6 +30,12 @@ export async function createAuthRoutes(deps: {
     return store as Keyv;
   };
   const origins = [...new Set([auth.publicOrigin, ...config.allowedOrigins])];
+  if (auth.rpId === undefined) {
+    log.warn(
+      { component: 'passkeys', publicOrigin: auth.publicOrigin },
+      `passkeys are off: the public URL ${auth.publicOrigin} is on an IP address, which WebAuthn refuses as a relying party id; set RP_ID to the site's host name (and PUBLIC_URL to match) to turn them on. Organisation sign-in and legacy tokens work as before`,
+    );
+  }
 
   const passkeys = createPasskeyRouter({
     rpId: auth.rpId,
@@ -45,7 +51,7 @@ export async function createAuthRoutes(deps: {
   });
 
   const router = express.Router();
-  router.use(createAuthPagesRouter({ prefix, oidcEnabled: auth.oidc !== undefined }));
+  router.use(createAuthPagesRouter({ prefix, oidcEnabled: auth.oidc !== undefined, passkeysEnabled: auth.rpId !== undefined }));
   router.use(passkeys);
   if (auth.oidc) {
     const oidc = await createOidcRouter({

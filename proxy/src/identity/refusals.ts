@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendProblem } from '../edge/problem.ts';
-import { stateOf } from '../edge/request-state.ts';
+import { refuse, stateOf } from '../edge/request-state.ts';
 
 /**
  * How the proxy says "sign in again": page navigations are sent to the sign-in page (and
@@ -11,7 +11,7 @@ export interface Refusals {
   expiredSession(req: IncomingMessage, res: ServerResponse): void;
   afterCutoff(req: IncomingMessage, res: ServerResponse): void;
   unauthenticated(req: IncomingMessage, res: ServerResponse): void;
-  /** The legacy API's keys cannot be fetched, so a bearer cannot be checked: 503, try again shortly. */
+  /** The legacy API's keys (or its "who am I" endpoint) cannot be reached, so a token cannot be checked: 503, try again shortly. */
   cannotVerify(req: IncomingMessage, res: ServerResponse): void;
   csrf(req: IncomingMessage, res: ServerResponse, reason: string): void;
   signInUrl(returnUrl?: string): string;
@@ -33,6 +33,7 @@ export function createRefusals(opts: { prefix: string; cutoffDate: Date | null; 
   return {
     signInUrl,
     expiredSession(req, res) {
+      refuse(req, 'session-expired');
       opts.clearCookie(res);
       if (toSignIn(req, res)) return;
       sendProblem(
@@ -43,6 +44,7 @@ export function createRefusals(opts: { prefix: string; cutoffDate: Date | null; 
       );
     },
     afterCutoff(req, res) {
+      refuse(req, 'legacy-token-retired');
       if (toSignIn(req, res)) return;
       const since = opts.cutoffDate?.toISOString().slice(0, 10) ?? 'now';
       sendProblem(
@@ -57,10 +59,11 @@ export function createRefusals(opts: { prefix: string; cutoffDate: Date | null; 
       );
     },
     cannotVerify(req, res) {
+      refuse(req, 'token-unverifiable');
       sendProblem(
         res,
         {
-          ...problems.serviceUnavailable('The proxy cannot verify your sign-in token right now (the legacy API\'s keys are unreachable). Try again shortly.'),
+          ...problems.serviceUnavailable('The proxy cannot verify your sign-in token right now (the legacy API cannot be reached to check it). Try again shortly.'),
           type: 'urn:strangler-proxy:token-unverifiable',
         },
         stateOf(req).correlationId,
@@ -68,11 +71,13 @@ export function createRefusals(opts: { prefix: string; cutoffDate: Date | null; 
       );
     },
     unauthenticated(req, res) {
+      refuse(req, 'unauthenticated');
       sendProblem(res, { ...problems.unauthorized(), signInUrl: signIn }, stateOf(req).correlationId, {
         'WWW-Authenticate': `Bearer realm="strangler-proxy", sign-in="${signIn}"`,
       });
     },
     csrf(req, res, reason) {
+      refuse(req, 'csrf');
       sendProblem(
         res,
         { ...problems.forbidden('This request came from a page the proxy does not trust, so it was refused.'), type: 'urn:strangler-proxy:csrf', reason },

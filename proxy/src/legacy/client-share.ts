@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendProblem } from '../edge/problem.ts';
 import { hasBody } from '../edge/body-pace.ts';
-import { stateOf, type RequestState } from '../edge/request-state.ts';
+import { refuse, stateOf, type RequestState } from '../edge/request-state.ts';
 
 /**
  * Each client's share of the keep-alive pool to the legacy API: at most `perClient` of its
@@ -45,6 +45,7 @@ export function createClientShare(opts: { perClient: number; clientKey: (req: In
         const detail = `Too many requests from this client are in progress at once (at most ${opts.perClient}). Retry when one has finished.`;
         // An unread body would otherwise be read to its end just to keep the connection.
         const headers: Record<string, string> = hasBody(req) ? { 'retry-after': '1', connection: 'close' } : { 'retry-after': '1' };
+        refuse(req, 'too-many-requests');
         sendProblem(res, problems.tooManyRequests(detail), stateOf(req).correlationId, headers);
         return false;
       }

@@ -4,6 +4,7 @@ import { Keyv } from 'keyv';
 import pino from 'pino';
 import type { RequestState } from '../edge/request-state.ts';
 import { createTrafficAccounting, type TrafficAccounting } from './accounting.ts';
+import { createEndpointTemplates } from './path-template.ts';
 import { DAY, HOUR, MINUTE } from './traffic-buckets.ts';
 
 const log = pino({ level: 'silent' });
@@ -87,12 +88,34 @@ describe('traffic accounting', () => {
   it('keeps a bounded number of distinct catch-all endpoints a day; the rest are counted together', async () => {
     const a = accounting(new Keyv(), clock(NOW).now);
     const word = (i: number) => Array.from(String(i), (d) => 'abcdefghij'[Number(d)]).join('');
-    for (let i = 0; i < 600; i++) request(a, { url: `/api/things/${word(i)}` });
+    // Not after a collection (`/api/things/...` would be learned as one endpoint): 600 endpoints.
+    for (let i = 0; i < 600; i++) request(a, { url: `/api/${word(i)}` });
     await a.flush();
     const endpoints = (await a.view()).days[0]!.endpoints;
     expect(endpoints.size).toBe(501);
     expect(endpoints.get('OTHER (more endpoints than the status page keeps)')!.n).toBe(100);
     expect([...endpoints.values()].reduce((sum, e) => sum + e.n, 0)).toBe(600);
+  });
+
+  it('groups entity paths into one row at read time, across instances, keeping where each template came from', async () => {
+    const keyv = new Keyv();
+    const c = clock(NOW);
+    const documented = [{ path: '/api/articles/feed', methods: ['GET'] }];
+    const make = () =>
+      createTrafficAccounting({ keyv, storage: 'redis', flushMs: 60_000, carriesSessionCookie: () => false, log, now: c.now, templates: createEndpointTemplates({ documented, learnThreshold: 20 }) });
+    const [a, b] = [make(), make()];
+    // Fifteen distinct usernames each: neither instance alone passes the threshold...
+    for (let i = 0; i < 15; i++) request(a, { url: `/api/profiles/user${String.fromCharCode(97 + i)}` });
+    for (let i = 0; i < 15; i++) request(b, { url: `/api/profiles/member${String.fromCharCode(97 + i)}` });
+    request(a, { url: '/api/articles/feed' });
+    await Promise.all([a.flush(), b.flush()]);
+    await Promise.all([a.flush(), b.flush()]);
+    // ...together they do: one row, learned; the documented path keeps its source through the store.
+    const rows = Object.fromEntries([...(await a.view()).days[0]!.endpoints].map(([k, v]) => [k, v]));
+    expect(rows).toEqual({
+      'GET /api/profiles/:id': { n: 30, last: NOW, source: 'learned' },
+      'GET /api/articles/feed': { n: 1, last: NOW, source: 'openapi' },
+    });
   });
 
   it('classifies how each request authenticated from the raw headers', async () => {

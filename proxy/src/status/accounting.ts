@@ -4,7 +4,8 @@ import type { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import type { FinishedRequest } from '../edge/request-state.ts';
 import type { ShadowOutcome } from '../routing/shadow-stats.ts';
-import { endpointKey } from './path-template.ts';
+import { regroupEndpoints } from './endpoint-regroup.ts';
+import { createEndpointTemplates, DEFAULT_LEARN_THRESHOLD, type EndpointTemplates } from './path-template.ts';
 import { createRecentRing, type RecentRequest } from './recent-requests.ts';
 import type { AuthKind, Side } from './traffic-buckets.ts';
 import { createTrafficRecorder } from './traffic-recorder.ts';
@@ -55,6 +56,8 @@ export interface TrafficAccountingOptions {
   recentTtlMs?: number;
   /** Records the requests that finished but wait in the edge's batch (FinishedHook.drain), before a read or a flush. */
   settle?: () => void;
+  /** How catch-all paths group into endpoints (default: the fixed rules, learning at the default threshold). */
+  templates?: EndpointTemplates;
 }
 
 const BEARER = /^\s*bearer\s/i;
@@ -66,6 +69,7 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
   const instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const startedAt = now();
   const recorder = createTrafficRecorder();
+  const templates = opts.templates ?? createEndpointTemplates({ learnThreshold: DEFAULT_LEARN_THRESHOLD });
   const ring = createRecentRing(opts.recentCapacity ?? 10_000, instanceId);
   const store = createTrafficStore(opts.keyv, opts.recentTtlMs ?? 3_600_000);
   const mismatches: MismatchDoc = {};
@@ -124,7 +128,9 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
       const side: Side | 'own' =
         done.servedBy === 'own'
           ? 'own'
-          : done.servedBy === 'migrated'
+          : done.servedBy === 'proxy'
+            ? 'refused'
+            : done.servedBy === 'migrated'
             ? 'migrated'
             : done.decision === 'legacy' || done.decision === 'shadow'
               ? done.decision
@@ -133,11 +139,12 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
                 : 'refused';
       const url = done.url;
       const q = url.indexOf('?');
-      ring.push(done.correlationId, at, done.method, q === -1 ? url : url.slice(0, q), done.route, done.servedBy, side, done.status, ms);
+      ring.push(done.correlationId, at, done.method, q === -1 ? url : url.slice(0, q), done.route, done.servedBy, done.refusal, side, done.status, ms);
       if (side === 'own') return;
       recorder.request(done.route, side, done.status, ms, at);
       recorder.auth(done.arrivedWith, at);
-      if (done.route === 'catch-all') recorder.catchAll(endpointKey(done.method, url), at);
+      // Only what the legacy API really served counts towards its unmigrated endpoints.
+      if (done.route === 'catch-all' && side === 'legacy') recorder.catchAll(templates.endpoint(done.method, url), at);
     },
     recordShadow(routeId, outcome) {
       const at = now();
@@ -160,7 +167,9 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
     },
     async view() {
       opts.settle?.();
-      return store.read(instanceId, { startedAt, lastFlushAt }, now());
+      const view = await store.read(instanceId, { startedAt, lastFlushAt }, now());
+      regroupEndpoints(view.days, templates);
+      return view;
     },
     async lookup(correlationId) {
       opts.settle?.();

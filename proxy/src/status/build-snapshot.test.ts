@@ -39,7 +39,7 @@ function setup(countingSince: number) {
       registry,
       flags: { source: 'unleash', state: (name) => ({ name, exists: true, enabled: true, rollout: 0, shadow: false, lastChangedAt: null, ...FLAGS[name] }) },
       traffic: traffic as TrafficAccounting,
-      probe: { check: async () => ({ reachable: true, latencyMs: 4, checkedAt: new Date(NOW).toISOString() }) },
+      reachability: { check: async () => ({ reachable: true, judgedBy: 'probe', path: '/health', latencyMs: 4, checkedAt: new Date(NOW).toISOString() }) },
       circuits: () => [{ key: 'course:courses.detail', state: 'open' }],
       noisyPaths: () => ['generatedAt'],
       cutoff: createCutoff('2027-03-01T00:00:00Z', () => NOW),
@@ -71,8 +71,8 @@ describe('the status snapshot', () => {
     expect(byId(s, 'home-v2').state).toMatchObject({ word: 'migrated', retirement: 'GET /api/home still received 2 requests in the last 7 days' });
     expect(byId(s, 'home-v2').summary).toMatch(/Legacy: GET \/api\/home still received 2 requests/);
     expect(s.legacy.unmigrated.endpoints).toEqual([
-      { method: 'GET', path: '/api/home', count: 2, lastSeen: new Date(NOW - HOUR).toISOString(), replacedBy: 'home-v2' },
-      { method: 'GET', path: '/api/sessions/:id', count: 1, lastSeen: new Date(NOW - HOUR).toISOString(), replacedBy: null },
+      { method: 'GET', path: '/api/home', source: 'rule', count: 2, lastSeen: new Date(NOW - HOUR).toISOString(), replacedBy: 'home-v2' },
+      { method: 'GET', path: '/api/sessions/:id', source: 'rule', count: 1, lastSeen: new Date(NOW - HOUR).toISOString(), replacedBy: null },
     ]);
     expect(s.legacy.unmigrated.catchAllRemovable).toBe(false);
     expect(s.legacy.unmigrated.verdict).toBe('The catch-all forwarded 3 requests to 2 legacy endpoints in the last 7 days, the latest at 11:00 UTC: it is still needed.');
@@ -91,7 +91,7 @@ describe('the status snapshot', () => {
     send('/api/home', NOW - DAY);
     send('/api/profile', NOW - HOUR / 2, { route: 'profile', decision: 'shadow' });
     const s = await snapshot();
-    expect(s.legacy.health).toMatchObject({ reachable: true, openCircuits: 1, summary: 'Reachable (4 ms); 1 of 1 circuits not closed on this instance: course:courses.detail (open).' });
+    expect(s.legacy.health).toMatchObject({ reachable: true, openCircuits: 1, judgedBy: 'probe', summary: 'Reachable (GET /health answered in 4 ms); 1 of 1 circuits not closed on this instance: course:courses.detail (open).' });
     expect(s.legacy.authWindow.cutoff).toBe('2027-03-01T00:00:00.000Z');
     expect(s.legacy.authWindow.days.map((d) => [d.date, d.legacyJwt])).toEqual([['2027-02-10', 1], ['2027-02-09', 1], ['2027-02-08', 0]]);
     expect(s.legacy.authWindow.summary).toMatch(/^Legacy JWTs are accepted until 2027-03-01T00:00:00.000Z \(19 days left\)\. Over the last 3 days, 0% of 2 requests came with a session cookie, 100% with a legacy JWT/);

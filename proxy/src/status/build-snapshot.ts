@@ -1,4 +1,4 @@
-import type { ReadinessProbe } from '../edge/health.ts';
+import type { LegacyReachability } from '../health/legacy-reachability.ts';
 import type { Flags } from '../flags/index.ts';
 import type { Cutoff } from '../identity/cutoff.ts';
 import type { BreakerState } from '../legacy/endpoint-pipeline.ts';
@@ -17,7 +17,8 @@ export interface StatusSources {
   registry: Pick<Registry, 'routes'>;
   flags: Pick<Flags, 'state' | 'source'>;
   traffic: Pick<TrafficAccounting, 'view' | 'instanceId' | 'storage' | 'flushMs' | 'startedAt'>;
-  probe: ReadinessProbe;
+  /** The legacy API's reachability (probe or traffic, LEGACY_HEALTH_PATH). */
+  reachability: Pick<LegacyReachability, 'check'>;
   /** The legacy client's breakers (LegacyClient.health). */
   circuits: () => Array<{ key: string; state: BreakerState }>;
   /** Noise the shadow comparison learned per route (ShadowStats.snapshot(id).noisyPaths). */
@@ -35,7 +36,7 @@ const P95_CAP = upperBoundMs(BUCKET_COUNT - 2);
  * dual-auth window. Flush this instance first (accounting.flush()) for its latest numbers.
  */
 export async function buildStatusSnapshot(src: StatusSources): Promise<StatusSnapshot> {
-  const [view, health] = await Promise.all([src.traffic.view(), legacyHealth(src.probe, src.circuits())]);
+  const [view, health] = await Promise.all([src.traffic.view(), legacyHealth(src.reachability, src.circuits())]);
   const now = view.now;
   const sevenDaysCounted = view.countingSince <= now - 7 * DAY;
   const unmigrated = unmigratedTraffic(view, src.registry.routes, sevenDaysCounted, src.traffic.storage);

@@ -1,4 +1,4 @@
-import type { ReadinessProbe } from '../edge/health.ts';
+import type { LegacyReach, LegacyReachability } from '../health/legacy-reachability.ts';
 import type { Cutoff } from '../identity/cutoff.ts';
 import type { BreakerState } from '../legacy/endpoint-pipeline.ts';
 import { matchPath } from '../routing/path-pattern.ts';
@@ -6,14 +6,14 @@ import type { RegisteredRoute } from '../routing/registry.ts';
 import type { TrafficView } from './accounting.ts';
 import { count, percent, plural, when } from './format.ts';
 import type { AuthDay, AuthWindow, LegacyHealth, UnmigratedEndpoint, UnmigratedTraffic } from './snapshot.ts';
-import { DAY, MAX_ENDPOINTS, OTHER_ENDPOINTS, type EndpointCount } from './traffic-buckets.ts';
+import { DAY, MAX_ENDPOINTS, OTHER_ENDPOINTS, addEndpointCount, type EndpointCount } from './traffic-buckets.ts';
 
 /** The legacy API as a whole: reachable, circuits, what still reaches it through the catch-all, and how callers sign in. */
 
-export async function legacyHealth(probe: ReadinessProbe, circuits: Array<{ key: string; state: BreakerState }>): Promise<LegacyHealth> {
-  const r = await probe.check();
+export async function legacyHealth(reachability: Pick<LegacyReachability, 'check'>, circuits: Array<{ key: string; state: BreakerState }>): Promise<LegacyHealth> {
+  const r = await reachability.check();
   const open = circuits.filter((c) => c.state !== 'closed');
-  const reach = r.reachable ? `Reachable (${r.latencyMs} ms)` : `Not reachable (${r.error ?? 'no answer'})`;
+  const reach = reachWords(r);
   const breakers =
     circuits.length === 0
       ? 'no circuits yet on this instance (no migrated route has called the legacy API)'
@@ -22,6 +22,8 @@ export async function legacyHealth(probe: ReadinessProbe, circuits: Array<{ key:
         : `${open.length} of ${circuits.length} circuits not closed on this instance: ${open.map((c) => `${c.key} (${c.state})`).join(', ')}`;
   return {
     reachable: r.reachable,
+    judgedBy: r.judgedBy,
+    path: r.path ?? null,
     latencyMs: r.latencyMs,
     checkedAt: r.checkedAt,
     error: r.error ?? null,
@@ -29,6 +31,14 @@ export async function legacyHealth(probe: ReadinessProbe, circuits: Array<{ key:
     openCircuits: open.length,
     summary: `${reach}; ${breakers}.`,
   };
+}
+
+/** "Reachable (GET /health answered in 4 ms)", "Not reachable (why)", or not known yet; a judgement from traffic says so. */
+function reachWords(r: LegacyReach): string {
+  const fromTraffic = r.judgedBy === 'traffic';
+  if (r.reachable === null) return `Reachability ${r.note ?? 'not known yet'}${fromTraffic ? ' (judged from catch-all traffic: LEGACY_HEALTH_PATH=none)' : ''}`;
+  if (!r.reachable) return `Not reachable (${r.error ?? 'no answer'}${fromTraffic ? '; judged from catch-all traffic' : ''})`;
+  return fromTraffic ? 'Reachable (judged from catch-all traffic: the latest request was answered)' : `Reachable (GET ${r.path} answered in ${r.latencyMs} ms)`;
 }
 
 /**
@@ -43,13 +53,7 @@ export function unmigratedTraffic(view: TrafficView, routes: readonly Registered
   const merged = new Map<string, EndpointCount>();
   for (const day of view.days) {
     if (day.start < since) continue;
-    for (const [key, v] of day.endpoints) {
-      const entry = merged.get(key);
-      if (entry) {
-        entry.n += v.n;
-        entry.last = Math.max(entry.last, v.last);
-      } else merged.set(key, { ...v });
-    }
+    for (const [key, v] of day.endpoints) addEndpointCount(merged, key, v);
   }
   const endpoints: UnmigratedEndpoint[] = [...merged]
     .filter(([, v]) => v.last >= weekAgo)
@@ -57,13 +61,13 @@ export function unmigratedTraffic(view: TrafficView, routes: readonly Registered
       const space = key.indexOf(' ');
       const method = key.slice(0, space);
       const path = key.slice(space + 1);
-      return { method, path, count: v.n, lastSeen: new Date(v.last).toISOString(), replacedBy: replacedBy(routes, method, path) };
+      return { method, path, source: v.source ?? ('rule' as const), count: v.n, lastSeen: new Date(v.last).toISOString(), replacedBy: replacedBy(routes, method, path) };
     })
     .sort((a, b) => b.count - a.count || a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   // Each instance keeps at most MAX_ENDPOINTS a day; added up over instances and days, the list is capped again.
   if (endpoints.length > MAX_ENDPOINTS) {
     const rest = endpoints.splice(MAX_ENDPOINTS - 1);
-    const other = { method: 'OTHER', path: OTHER_ENDPOINTS.slice('OTHER '.length), count: 0, lastSeen: rest[0]!.lastSeen, replacedBy: null };
+    const other: UnmigratedEndpoint = { method: 'OTHER', path: OTHER_ENDPOINTS.slice('OTHER '.length), source: 'rule', count: 0, lastSeen: rest[0]!.lastSeen, replacedBy: null };
     for (const e of rest) {
       other.count += e.count;
       if (e.lastSeen > other.lastSeen) other.lastSeen = e.lastSeen;

@@ -8,6 +8,7 @@ import { defineRoute, type MigratedRoute } from '../routing/route.ts';
 import { createTrafficAccounting } from './accounting.ts';
 import { renderStatusPage } from './page.ts';
 import { parsePageQuery } from './page-sort.ts';
+import { createEndpointTemplates } from './path-template.ts';
 import { STATUS_CSS_HASH } from './page-style.ts';
 import { buildStatusSnapshot, type StatusSnapshot } from './snapshot.ts';
 
@@ -25,7 +26,8 @@ beforeAll(async () => {
     '/_proxy',
   );
   const flags: Record<string, { rollout: number; shadow: boolean }> = { 'route.alpha': { rollout: 0, shadow: false }, 'route.beta': { rollout: 35, shadow: true }, 'route.gamma': { rollout: 100, shadow: false } };
-  const traffic = createTrafficAccounting({ keyv: new Keyv(), storage: 'memory', flushMs: 60_000, carriesSessionCookie: () => false, log: pino({ level: 'silent' }) });
+  const templates = createEndpointTemplates({ documented: [{ path: '/api/home', methods: ['GET'] }], learnThreshold: 20 });
+  const traffic = createTrafficAccounting({ keyv: new Keyv(), storage: 'memory', flushMs: 60_000, carriesSessionCookie: () => false, log: pino({ level: 'silent' }), templates });
   const send = (url: string, route: string) =>
     traffic.record({
       correlationId: 'c',
@@ -49,7 +51,7 @@ beforeAll(async () => {
     registry,
     flags: { source: 'file', state: (name) => ({ name, exists: true, enabled: true, lastChangedAt: null, ...flags[name]! }) },
     traffic,
-    probe: { check: async () => ({ reachable: false, latencyMs: null, checkedAt: new Date().toISOString(), error: 'TimeoutError' }) },
+    reachability: { check: async () => ({ reachable: false, judgedBy: 'probe', path: '/health', latencyMs: null, checkedAt: new Date().toISOString(), error: 'no answer to GET /health within 2000 ms' }) },
     circuits: () => [],
     noisyPaths: () => [],
     cutoff: createCutoff(undefined),
@@ -67,7 +69,7 @@ describe('the status page', () => {
     expect(html).toContain('<span class="state state-canary">canary 35% + shadow</span>');
     expect(html).toContain('<span class="state state-migrated">migrated</span>');
     expect(html).toContain('in memory on this instance only');
-    expect(html).toContain('Not reachable (TimeoutError)');
+    expect(html).toContain('<p id="legacy-health" class="bad">Not reachable (no answer to GET /health within 2000 ms)');
   });
 
   it('escapes everything that comes from declarations and requests', () => {
@@ -91,7 +93,9 @@ describe('the status page', () => {
     const byEndpoint = page({ usort: 'endpoint', udir: 'asc' });
     expect(byEndpoint.indexOf('GET /api/home')).toBeLessThan(byEndpoint.indexOf('GET /api/sessions/'));
     const byCount = page();
-    expect(byCount.indexOf('GET /api/home</code></th><td class="num">2')).toBeGreaterThan(0);
+    // Each row says how its path was grouped: from the API document, learned, or by the rules.
+    expect(byCount.indexOf('GET /api/home</code><span class="tag tag-openapi">API document</span></th><td class="num">2')).toBeGreaterThan(0);
+    expect(byCount).toMatch(/GET \/api\/sessions\/&lt;b&gt;s-1&lt;\/b&gt;<\/code><span class="tag tag-rule">rules<\/span><\/th>/);
     // Nonsense parameters fall back to the defaults.
     expect(rowOrder(page({ sort: 'constructor', dir: 'sideways' }))).toEqual(['alpha', 'beta', 'gamma']);
   });

@@ -1,7 +1,7 @@
 import { count, millis, percent, when } from './format.ts';
 import { STATUS_CSS } from './page-style.ts';
 import { pageHref, sortEndpoints, sortRoutes, type EndpointColumn, type PageQuery, type RouteColumn } from './page-sort.ts';
-import type { RecentRequest, RouteStatus, SideTraffic, StatusSnapshot, TrafficWindow } from './snapshot.ts';
+import type { RecentRequest, RouteStatus, SideTraffic, StatusSnapshot, TrafficWindow, UnmigratedEndpoint } from './snapshot.ts';
 import { TRAFFIC_WINDOWS } from './snapshot.ts';
 
 /** The answer to the page's correlation-id form. */
@@ -198,20 +198,20 @@ function legacySection(s: StatusSnapshot, q: PageQuery, now: number): string {
     : '';
   const head = ENDPOINT_HEADERS.map(([col, label, num]) => sortableHeader(label, q.usort === col ? q.udir : null, pageHref(q, { usort: col, udir: q.usort === col && q.udir === 'desc' ? 'asc' : 'desc' }), num)).join('');
   const endpoints = sortEndpoints(unmigrated.endpoints, q)
-    .map((e) => `<tr><th scope="row"><code>${esc(e.method)} ${esc(e.path)}</code></th><td class="num">${count(e.count)}</td><td>${esc(when(e.lastSeen, now))}</td><td>${e.replacedBy ? `<a href="#route-${esc(e.replacedBy)}">${esc(e.replacedBy)}</a>` : '–'}</td></tr>`)
+    .map((e) => `<tr><th scope="row"><code>${esc(e.method)} ${esc(e.path)}</code>${sourceTag(e.source)}</th><td class="num">${count(e.count)}</td><td>${esc(when(e.lastSeen, now))}</td><td>${e.replacedBy ? `<a href="#route-${esc(e.replacedBy)}">${esc(e.replacedBy)}</a>` : '–'}</td></tr>`)
     .join('\n');
   const days = authWindow.days
     .map((d) => `<tr><th scope="row">${esc(d.date)}</th><td class="num">${count(d.session)}</td><td class="num">${count(d.legacyJwt)}</td><td class="num">${count(d.other)}</td><td class="num">${count(d.total)}</td><td class="num">${percent(d.sessionShare)}</td><td class="num">${percent(d.legacyJwtShare)}</td></tr>`)
     .join('\n');
   return `<section aria-labelledby="legacy-h">
 <h2 id="legacy-h">Legacy API</h2>
-<p id="legacy-health"${health.reachable ? '' : ' class="bad"'}>${esc(health.summary)}</p>
+<p id="legacy-health"${health.reachable === false ? ' class="bad"' : ''}>${esc(health.summary)}</p>
 ${circuits}
 <p>Forwarded by the catch-all: ${TRAFFIC_WINDOWS.map((w) => `${count(catchAll[w].requests)} in the ${esc(s.windows[w].label)} (5xx ${percent(catchAll[w].errorRate)})`).join('; ')}.</p>
 <h3 id="unmigrated-h">Unmigrated traffic (catch-all, last 7 days)</h3>
 <p class="verdict${unmigrated.catchAllRemovable ? ' ok' : ''}" id="unmigrated-verdict">${esc(unmigrated.verdict)}</p>
 <table id="unmigrated">
-<caption>Requests the catch-all forwarded since ${esc(when(unmigrated.since, now))}, by method and path template (ids folded to <code>:id</code>). <span class="no-print">Select a column heading to sort by it.</span></caption>
+<caption>Requests the catch-all forwarded since ${esc(when(unmigrated.since, now))}, by method and path template: <span class="tag tag-openapi">API document</span> from the legacy API's OpenAPI document, <span class="tag tag-learned">learned</span> a position that took many distinct values, <span class="tag">rules</span> numbers, uuids and other ids folded to <code>:id</code>. <span class="no-print">Select a column heading to sort by it.</span></caption>
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${endpoints || '<tr><td colspan="4">None.</td></tr>'}
@@ -227,6 +227,12 @@ ${days || '<tr><td colspan="7">Nothing counted yet.</td></tr>'}
 </tbody>
 </table>
 </section>`;
+}
+
+const SOURCE_LABELS: Record<UnmigratedEndpoint['source'], string> = { openapi: 'API document', learned: 'learned', rule: 'rules' };
+
+function sourceTag(source: UnmigratedEndpoint['source']): string {
+  return `<span class="tag tag-${source}">${SOURCE_LABELS[source]}</span>`;
 }
 
 function sortableHeader(label: string, sorted: 'asc' | 'desc' | null, href: string, numeric: boolean): string {

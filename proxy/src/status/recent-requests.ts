@@ -1,3 +1,5 @@
+import type { ServedBy } from '../edge/request-state.ts';
+
 /**
  * "Which backend served this request?": the last N requests of this instance, by correlation
  * id, in a ring of reused slots (no allocation per request once it is full). The flush copies
@@ -13,7 +15,9 @@ export interface RecentRequest {
   path: string;
   /** A migrated route's id, `catch-all`, or `own` (the proxy's own endpoints). */
   route: string;
-  servedBy: 'legacy' | 'migrated' | 'own';
+  servedBy: ServedBy;
+  /** Why the proxy answered itself, when it did (servedBy 'proxy'). */
+  refusal?: string;
   /** `legacy`, `shadow`, `migrated`, `refused` (the proxy answered before the flags decided) or `own`. */
   side: string;
   status: number;
@@ -29,13 +33,14 @@ interface Slot {
   path: string;
   route: string;
   servedBy: RecentRequest['servedBy'];
+  refusal: string | undefined;
   side: string;
   status: number;
   durationMs: number;
 }
 
 export interface RecentRing {
-  push(correlationId: string, at: number, method: string, path: string, route: string, servedBy: RecentRequest['servedBy'], side: string, status: number, durationMs: number): void;
+  push(correlationId: string, at: number, method: string, path: string, route: string, servedBy: RecentRequest['servedBy'], refusal: string | undefined, side: string, status: number, durationMs: number): void;
   /** The newest request with this id, if still in the ring. */
   find(correlationId: string): RecentRequest | null;
   /** Requests pushed after `mark` (at most the ring's size) and the mark to pass next time. */
@@ -55,6 +60,7 @@ export function createRecentRing(capacity: number, instance: string): RecentRing
     path: s.path,
     route: s.route,
     servedBy: s.servedBy,
+    ...(s.refusal === undefined ? {} : { refusal: s.refusal }),
     side: s.side,
     status: s.status,
     durationMs: Math.round(s.durationMs * 10) / 10,
@@ -62,7 +68,7 @@ export function createRecentRing(capacity: number, instance: string): RecentRing
   });
 
   return {
-    push(correlationId, at, method, path, route, servedBy, side, status, durationMs) {
+    push(correlationId, at, method, path, route, servedBy, refusal, side, status, durationMs) {
       const i = written % capacity;
       const slot = slots[i];
       const p = path.length > MAX_PATH ? path.slice(0, MAX_PATH) : path;
@@ -73,10 +79,11 @@ export function createRecentRing(capacity: number, instance: string): RecentRing
         slot.path = p;
         slot.route = route;
         slot.servedBy = servedBy;
+        slot.refusal = refusal;
         slot.side = side;
         slot.status = status;
         slot.durationMs = durationMs;
-      } else slots[i] = { correlationId, at, method, path: p, route, servedBy, side, status, durationMs };
+      } else slots[i] = { correlationId, at, method, path: p, route, servedBy, refusal, side, status, durationMs };
       written++;
     },
     find(correlationId) {

@@ -1,3 +1,4 @@
+import type { TemplateSource } from './path-template.ts';
 import type { RouteState } from './route-state.ts';
 import type { RecentRequest } from './recent-requests.ts';
 
@@ -119,9 +120,13 @@ export interface LegacyApiStatus {
 }
 
 export interface LegacyHealth {
-  reachable: boolean;
+  /** null: not known yet (judged from traffic, and none has been answered on this instance). */
+  reachable: boolean | null;
+  /** `probe`: GET `path` (LEGACY_HEALTH_PATH); `traffic`: the catch-all's latest outcomes. */
+  judgedBy: 'probe' | 'traffic';
+  path: string | null;
   latencyMs: number | null;
-  checkedAt: string;
+  checkedAt: string | null;
   error: string | null;
   /** Circuit breakers of the legacy client, per `route:endpoint` called so far, on the answering instance. */
   circuits: Array<{ key: string; state: 'closed' | 'open' | 'half-open' }>;
@@ -147,6 +152,11 @@ export interface UnmigratedEndpoint {
   method: string;
   /** Path template, ids folded: `/api/sessions/:id`. */
   path: string;
+  /**
+   * How the path was grouped: `openapi`, a path of the legacy API's document (LEGACY_OPENAPI_FILE);
+   * `learned`, a position folded because it took many distinct values; `rule`, the fixed rules (numbers, uuids...).
+   */
+  source: TemplateSource;
   count: number;
   lastSeen: string;
   /** A migrated route that replaces this endpoint at another address, if any (clients still call the old one). */

@@ -12,9 +12,9 @@ afterEach(() => {
   }
 });
 
-async function start(oidcEnabled: boolean): Promise<string> {
+async function start(oidcEnabled: boolean, passkeysEnabled = true): Promise<string> {
   const app = express();
-  app.use('/_proxy/auth', createAuthPagesRouter({ prefix: '/_proxy', oidcEnabled }));
+  app.use('/_proxy/auth', createAuthPagesRouter({ prefix: '/_proxy', oidcEnabled, passkeysEnabled }));
   const server = http.createServer(app);
   servers.push(server);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -59,6 +59,25 @@ describe('auth pages', () => {
     const without = await (await fetch(`${await start(false)}/account`)).text();
     expect(without).not.toContain('/oidc/');
     expect(without).toContain('data-testid="passkey-register"');
+  });
+
+  it('offer no passkey when passkeys are off: organisation sign-in alone, or a plain word when there is none', async () => {
+    const html = await (await fetch(`${await start(true, false)}/sign-in`)).text();
+    expect(html).not.toContain('data-testid="passkey-sign-in"');
+    expect(html.replace('data-passkeys="false"', '')).not.toMatch(/passkey/i); // not a word of them
+    expect(html).toContain('data-testid="oidc-sign-in"');
+    expect(html).not.toContain('no-sign-in-method');
+    expect(html).toContain('data-passkeys="false"');
+
+    const neither = await (await fetch(`${await start(false, false)}/sign-in`)).text();
+    expect(neither).not.toContain('passkey-sign-in');
+    expect(neither).not.toContain('oidc/start');
+    expect(neither).toContain('data-testid="no-sign-in-method"');
+    expect(await (await fetch(`${await start(true)}/sign-in`)).text()).not.toContain('no-sign-in-method');
+
+    const account = await (await fetch(`${await start(true, false)}/account`)).text();
+    for (const id of ['passkey-list', 'passkey-register', 'passkey-revoke-all']) expect(account).not.toContain(`data-testid="${id}"`);
+    for (const id of ['oidc-link', 'sign-out']) expect(account).toContain(`data-testid="${id}"`);
   });
 
   it('serve the page scripts and styles, and nothing else from the assets folder', async () => {

@@ -10,6 +10,8 @@ export interface AuthPagesDeps {
   prefix: string;
   /** Offer "Sign in with your organisation" (the OIDC router serves `${prefix}/auth/oidc/start`). */
   oidcEnabled: boolean;
+  /** Offer passkeys (off when the public URL is on an IP address). Default true. */
+  passkeysEnabled?: boolean;
 }
 
 const ASSETS = new URL('./assets/', import.meta.url);
@@ -48,15 +50,19 @@ export function createAuthPagesRouter(deps: AuthPagesDeps): Router {
   const signInTemplate = readFileSync(new URL('sign-in.html', ASSETS), 'utf8');
   const accountTemplate = readFileSync(new URL('account.html', ASSETS), 'utf8');
 
+  const passkeys = deps.passkeysEnabled ?? true;
+  const sections = { oidc: deps.oidcEnabled, passkeys, 'no-method': !deps.oidcEnabled && !passkeys };
+  const flags = { oidc: String(deps.oidcEnabled), passkeys: String(passkeys) };
+
   const router = express.Router();
   router.get('/sign-in', (req, res) => {
     const returnUrl = safeReturnUrl(req.query['returnUrl']);
     const oidcStart = `${base}/oidc/start?returnUrl=${encodeURIComponent(returnUrl)}`;
-    sendPage(res, fill(signInTemplate, { base, returnUrl, oidcStart, oidc: String(deps.oidcEnabled) }, deps.oidcEnabled));
+    sendPage(res, fill(signInTemplate, { base, returnUrl, oidcStart, ...flags }, sections));
   });
   router.get('/account', (_req, res) => {
     const signIn = `${base}/sign-in?returnUrl=${encodeURIComponent(`${base}/account`)}`;
-    sendPage(res, fill(accountTemplate, { base, signIn, oidc: String(deps.oidcEnabled) }, deps.oidcEnabled));
+    sendPage(res, fill(accountTemplate, { base, signIn, ...flags }, sections));
   });
   router.get('/assets/:file', (req, res, next) => {
     const body = assets.get(req.params.file);
@@ -73,10 +79,17 @@ function sendPage(res: Response, html: string): void {
   res.set(PAGE_HEADERS).type('html').send(html);
 }
 
-/** `{{name}}` -> escaped value; `<!--oidc-->...<!--/oidc-->` kept only when OIDC is on. */
-function fill(template: string, values: Record<string, string>, oidc: boolean): string {
-  const sections = template.replace(/<!--oidc-->([\s\S]*?)<!--\/oidc-->/g, (_m, inner: string) => (oidc ? inner : ''));
-  return sections.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
+/**
+ * `{{name}}` -> escaped value; `<!--name-->...<!--/name-->` kept only when `sections[name]`
+ * (`oidc`: organisation sign-in is on; `passkeys`: passkeys are on; `no-method`: neither).
+ */
+function fill(template: string, values: Record<string, string>, sections: Record<string, boolean>): string {
+  const keep = (html: string): string =>
+    html.replace(/<!--([a-z-]+)-->([\s\S]*?)<!--\/\1-->/g, (_m, name: string, inner: string) => {
+      if (!(name in sections)) throw new Error(`page template has an unknown section <!--${name}-->`);
+      return sections[name] ? keep(inner) : '';
+    });
+  return keep(template).replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
     const value = values[key];
     if (value === undefined) throw new Error(`page template needs a value for {{${key}}}`);
     return escapeHtml(value);

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { fromBase64Url, isBase64Url } from './base64url.ts';
 import { bodies, parseBody } from './passkey-body.ts';
 import type { StoredCredential } from './passkey-credentials.ts';
-import type { LookedUpUser, PasskeyContext } from './passkey-deps.ts';
+import type { CeremonyContext, LookedUpUser, PasskeyContext } from './passkey-deps.ts';
 import { authenticationOptions } from './passkey-options.ts';
 import { fail, passkeyProblems } from './passkey-problems.ts';
 import { safeReturnUrl } from '../pages/return-url.ts';
@@ -12,7 +12,7 @@ import { safeReturnUrl } from '../pages/return-url.ts';
  * POST /passkeys/authenticate/options {username?}. Without a username (or with one we do not
  * know) the options are username-less: the browser offers whatever passkeys it holds for us.
  */
-export function authenticateOptions(ctx: PasskeyContext) {
+export function authenticateOptions(ctx: CeremonyContext) {
   return async (req: Request, res: Response) => {
     const { deps, credentials, challenges } = ctx;
     const username = parseBody(bodies.authenticateOptions, req).username?.trim();
@@ -23,7 +23,7 @@ export function authenticateOptions(ctx: PasskeyContext) {
       const creds = userId ? await credentials.listFor(userId) : [];
       if (creds.length > 0) allowed = creds;
     }
-    const options = await authenticationOptions(deps.rpId, allowed);
+    const options = await authenticationOptions(ctx.rpId, allowed);
     await challenges.issue(res, {
       ceremony: 'authentication',
       challenge: options.challenge,
@@ -34,7 +34,7 @@ export function authenticateOptions(ctx: PasskeyContext) {
 }
 
 /** POST /passkeys/authenticate/verify {response, returnUrl?}: checks the assertion and signs the user in. */
-export function authenticateVerify(ctx: PasskeyContext) {
+export function authenticateVerify(ctx: CeremonyContext) {
   return async (req: Request, res: Response) => {
     const { deps, credentials, challenges, now } = ctx;
     // First, so that any attempt (malformed, forged, replayed) uses the challenge up.
@@ -62,7 +62,7 @@ export function authenticateVerify(ctx: PasskeyContext) {
         response,
         expectedChallenge: taken.record.challenge,
         expectedOrigin: deps.origins,
-        expectedRPID: deps.rpId,
+        expectedRPID: ctx.rpId,
         // Counter 0 here: the library would judge the counter before the signature; we judge
         // it below, once the signature proves the assertion really came from this passkey.
         credential: { id: cred.id, publicKey: fromBase64Url(cred.publicKey), counter: 0, transports: cred.transports },

@@ -13,8 +13,11 @@ export interface LookedUpUser {
 }
 
 export interface PasskeyDeps {
-  /** WebAuthn relying party id: the site's registrable domain, e.g. 'localhost'. Never an IP address. */
-  rpId: string;
+  /**
+   * WebAuthn relying party id: the site's registrable domain, e.g. 'localhost'. Never an IP
+   * address: undefined turns passkeys off (the passkey API answers passkeyProblems.off()).
+   */
+  rpId: string | undefined;
   /** Shown by the browser and the authenticator, e.g. 'Education platform'. */
   rpName: string;
   /** Exact origins the pages are served from; WebAuthn responses and unsafe requests must come from one. */
@@ -41,4 +44,9 @@ export interface PasskeyContext {
   credentials: CredentialStore;
   challenges: ChallengeStore;
   now: () => number;
+}
+
+/** What the ceremonies share: passkeys are on, with this RP ID. */
+export interface CeremonyContext extends PasskeyContext {
+  rpId: string;
 }

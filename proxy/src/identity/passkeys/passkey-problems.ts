@@ -79,6 +79,14 @@ export const passkeyProblems = {
     problem('account-gone', 'Account not found', 401, 'The account this passkey belongs to no longer exists. Contact support.'),
   notFound: () => problem('not-found', 'Passkey not found', 404, 'There is no such passkey on your account.'),
   badRequest: (detail: string) => problem('bad-request', 'Bad request', 400, detail),
+  /** Passkeys are switched off on this deployment (its public address is an IP address). */
+  off: () =>
+    problem(
+      'off',
+      'Passkeys are off',
+      404,
+      'Passkeys are not available here: this site is reached by an IP address, and passkeys need a host name. Sign in with your organisation instead. (To turn passkeys on, whoever runs the proxy sets RP_ID, and PUBLIC_URL, to a host name.)',
+    ),
   crossSite: () =>
     problem('cross-site', 'Request refused', 403, 'This request did not come from our own pages, so it was refused.'),
 };

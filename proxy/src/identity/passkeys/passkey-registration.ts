@@ -4,18 +4,18 @@ import { toBase64Url } from './base64url.ts';
 import { bodies, cleanName, parseBody } from './passkey-body.ts';
 import { requireCaller } from './passkey-caller.ts';
 import type { StoredCredential } from './passkey-credentials.ts';
-import type { PasskeyContext } from './passkey-deps.ts';
+import type { CeremonyContext } from './passkey-deps.ts';
 import { listItem } from './passkey-management.ts';
 import { registrationOptions, SUPPORTED_ALGORITHMS } from './passkey-options.ts';
 import { fail, passkeyProblems } from './passkey-problems.ts';
 
 /** POST /passkeys/register/options: a signed-in caller (session or legacy JWT) starts adding a passkey. */
-export function registerOptions(ctx: PasskeyContext) {
+export function registerOptions(ctx: CeremonyContext) {
   return async (req: Request, res: Response) => {
     const { deps, credentials, challenges } = ctx;
     const caller = await requireCaller(deps.resolveCaller, deps.sessions, req, res);
     const options = await registrationOptions({
-      rpId: deps.rpId,
+      rpId: ctx.rpId,
       rpName: deps.rpName,
       handle: await credentials.handleFor(caller.userId),
       userName: caller.username ?? caller.userId,
@@ -27,7 +27,7 @@ export function registerOptions(ctx: PasskeyContext) {
 }
 
 /** POST /passkeys/register/verify {response, name?}: checks the new passkey and stores it. */
-export function registerVerify(ctx: PasskeyContext) {
+export function registerVerify(ctx: CeremonyContext) {
   return async (req: Request, res: Response) => {
     const { deps, credentials, challenges, now } = ctx;
     // First, so that any attempt (signed out, malformed, forged) uses the challenge up.
@@ -47,7 +47,7 @@ export function registerVerify(ctx: PasskeyContext) {
         response,
         expectedChallenge: taken.record.challenge,
         expectedOrigin: deps.origins,
-        expectedRPID: deps.rpId,
+        expectedRPID: ctx.rpId,
         requireUserVerification: true,
         supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
       });

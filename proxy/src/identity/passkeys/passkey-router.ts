@@ -4,9 +4,9 @@ import { checkCsrf } from '../csrf.ts';
 import { authenticateOptions, authenticateVerify } from './passkey-authentication.ts';
 import { createChallengeStore } from './passkey-challenges.ts';
 import { createCredentialStore } from './passkey-credentials.ts';
-import type { PasskeyContext, PasskeyDeps } from './passkey-deps.ts';
+import type { CeremonyContext, PasskeyContext, PasskeyDeps } from './passkey-deps.ts';
 import { deletePasskey, listPasskeys, me, renamePasskey, signOut } from './passkey-management.ts';
-import { passkeyProblems } from './passkey-problems.ts';
+import { fail, passkeyProblems } from './passkey-problems.ts';
 import { registerOptions, registerVerify } from './passkey-registration.ts';
 
 export type { PasskeyDeps } from './passkey-deps.ts';
@@ -31,7 +31,9 @@ export type PasskeyRouter = Router & {
  *   DELETE /passkeys/:id                   also revokes the sessions it signed in
  *   POST   /sign-out                       204
  *   GET    /me                             the caller, or 401
- * Errors are thrown as ProblemError for the app's error handler to render.
+ * Errors are thrown as ProblemError for the app's error handler to render. Without an RP ID
+ * (passkeys off) every /passkeys call answers 404 passkeyProblems.off(); /me and /sign-out
+ * still serve the sessions organisation sign-in creates.
  */
 export function createPasskeyRouter(deps: PasskeyDeps): PasskeyRouter {
   const secure = deps.origins.length > 0 && deps.origins.every((o) => o.startsWith('https://'));
@@ -54,15 +56,21 @@ export function createPasskeyRouter(deps: PasskeyDeps): PasskeyRouter {
   const router = express.Router();
   // Scoped to our own paths: other routers (OIDC callbacks) share the `${prefix}/auth` mount.
   const ours = ['/passkeys', '/sign-out', '/me'];
-  router.use(ours, noStore, sameSiteOnly(deps));
-  router.post('/passkeys/register/options', limit, registerOptions(ctx));
-  router.post('/passkeys/register/verify', limit, json, registerVerify(ctx));
-  router.post('/passkeys/authenticate/options', limit, json, authenticateOptions(ctx));
-  // The session middleware must have run for establish() to give the request a fresh session.
-  router.post('/passkeys/authenticate/verify', limit, json, deps.sessions.middleware, authenticateVerify(ctx));
-  router.get('/passkeys', listPasskeys(ctx));
-  router.patch('/passkeys/:id', json, renamePasskey(ctx));
-  router.delete('/passkeys/:id', deletePasskey(ctx));
+  router.use(ours, noStore);
+  // Off says so to every caller, before the same-site check: nothing here can change anything.
+  if (deps.rpId === undefined) router.all(['/passkeys', '/passkeys/*rest'], () => fail(passkeyProblems.off()));
+  router.use(ours, sameSiteOnly(deps));
+  if (deps.rpId !== undefined) {
+    const on: CeremonyContext = { ...ctx, rpId: deps.rpId };
+    router.post('/passkeys/register/options', limit, registerOptions(on));
+    router.post('/passkeys/register/verify', limit, json, registerVerify(on));
+    router.post('/passkeys/authenticate/options', limit, json, authenticateOptions(on));
+    // The session middleware must have run for establish() to give the request a fresh session.
+    router.post('/passkeys/authenticate/verify', limit, json, deps.sessions.middleware, authenticateVerify(on));
+    router.get('/passkeys', listPasskeys(ctx));
+    router.patch('/passkeys/:id', json, renamePasskey(ctx));
+    router.delete('/passkeys/:id', deletePasskey(ctx));
+  }
   router.post('/sign-out', signOut(ctx));
   router.get('/me', me(ctx));
   return Object.assign(router, {

@@ -13,10 +13,11 @@ import {
 
 const signedIn = document.getElementById('signed-in');
 const signedOut = document.getElementById('signed-out');
+// Absent when passkeys are off here (the page then shows who you are and signs you out).
 const list = document.getElementById('passkey-list');
 const noPasskeys = document.getElementById('no-passkeys');
 const addForm = document.getElementById('add-form');
-const addButton = addForm.querySelector('[data-testid="passkey-register"]');
+const addButton = addForm?.querySelector('[data-testid="passkey-register"]');
 const sessionSection = document.getElementById('session-section');
 // Present only when organisation sign-in (OIDC) is on.
 const linkSection = document.getElementById('link-section');
@@ -69,6 +70,7 @@ function showSignedOut(message) {
 }
 
 async function refreshList() {
+  if (!list) return;
   const items = await call('GET', '/passkeys');
   list.replaceChildren(...items.map(renderItem));
   noPasskeys.hidden = items.length > 0;
@@ -153,7 +155,7 @@ async function signOut() {
   }
 }
 
-addForm.addEventListener('submit', (event) => {
+addForm?.addEventListener('submit', (event) => {
   event.preventDefault();
   void whileBusy(addButton, addPasskey);
 });

@@ -10,14 +10,17 @@ import {
   whileBusy,
 } from './passkeys.js';
 
+// Absent when passkeys are off here: the page then offers organisation sign-in only.
 const form = document.getElementById('passkey-form');
-const button = form.querySelector('[data-testid="passkey-sign-in"]');
 const returnUrl = document.body.dataset.returnUrl || '/';
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void whileBusy(button, signIn);
-});
+if (form) {
+  const button = form.querySelector('[data-testid="passkey-sign-in"]');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void whileBusy(button, signIn);
+  });
+}
 
 async function signIn() {
   if (!passkeysSupported()) {
