@@ -60,7 +60,11 @@ describe('route declarations are checked at start-up', () => {
     const dup = refusal([route({ id: 'a', path: '/api/a', flag: 'route.same' }), route({ id: 'b', path: '/api/b', flag: 'route.same' })]);
     expect(dup).toContain('flag "route.same" is also the flag of route "a"');
     expect(refusal([route({ id: 'a' }), route({ id: 'a', path: '/api/other', flag: 'other' })])).toMatch(/id "a" is also used/);
-    expect(refusal([route({ targetDate: 'next week' })])).toMatch(/targetDate must be YYYY-MM-DD/);
+    expect(refusal([route({ targetDate: 'next week' })])).toMatch(/targetDate must be a real date as YYYY-MM-DD/);
+    expect(refusal([route({ targetDate: '2027-13-45' })])).toMatch(/targetDate must be a real date as YYYY-MM-DD, not "2027-13-45"/);
+    expect(refusal([route({ targetDate: '2027-02-29' })])).toMatch(/targetDate must be a real date/);
+    expect(refusal([route({ migratedDate: '2026-04-31' })])).toMatch(/migratedDate must be a real date/);
+    expect(() => createRegistry([route({ targetDate: '2028-02-29', migratedDate: '2026-12-31' })], '/_proxy')).not.toThrow();
   });
 
   it('refuses a replaced endpoint that names a parameter the route does not have, and bad policies', () => {

@@ -47,7 +47,16 @@ export class RouteDeclarationError extends Error {
 }
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `2027-02-29` and `2027-13-45` have the shape and are no days: the date must read back as written. */
+function isCalendarDate(text: string | undefined): boolean {
+  const m = ISO_DATE.exec(text ?? '');
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 /** Loads every route declaration file in a folder (one route per file, default export). */
 export async function loadRouteFiles(dir: string): Promise<MigratedRoute[]> {
@@ -84,8 +93,8 @@ export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix:
     const where = `route "${route.id}" (${route.method} ${route.path})`;
     if (!/^[a-z0-9][a-z0-9-]*$/.test(route.id ?? '')) problems.push(`${where}: id must be lower-case letters, digits and dashes`);
     if (!METHODS.has(route.method)) problems.push(`${where}: method must be one of ${[...METHODS].join(', ')}`);
-    if (!ISO_DATE.test(route.targetDate ?? '')) problems.push(`${where}: targetDate must be YYYY-MM-DD`);
-    if (route.migratedDate !== undefined && !ISO_DATE.test(route.migratedDate)) problems.push(`${where}: migratedDate must be YYYY-MM-DD`);
+    if (!isCalendarDate(route.targetDate)) problems.push(`${where}: targetDate must be a real date as YYYY-MM-DD, not ${JSON.stringify(route.targetDate ?? '')}`);
+    if (route.migratedDate !== undefined && !isCalendarDate(route.migratedDate)) problems.push(`${where}: migratedDate must be a real date as YYYY-MM-DD, not ${JSON.stringify(route.migratedDate)}`);
     if (!route.owner) problems.push(`${where}: owner is required`);
     const sameId = byId.get(route.id);
     if (sameId) problems.push(`${where}: id "${route.id}" is also used by ${sameId.method} ${sameId.path}`);
