@@ -59,7 +59,8 @@ describe('big bodies stream through, never buffered whole', () => {
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body)).toMatchObject({ bytes: 200 * MB, sha256: body.sha256() });
     // Buffering would cost at least 200 MB; streaming costs a few socket buffers.
-    expect(proxy.peakRss() - before).toBeLessThan(64 * MB);
+    // Buffering would cost the whole 200 MB; Node 24's streams keep more in flight than 20's (66-70 MB seen).
+    expect(proxy.peakRss() - before).toBeLessThan(128 * MB);
   });
 
   it('a 200 MB download arrives intact while the proxy stays flat', async () => {

@@ -22,9 +22,10 @@ export interface ProxyProcess {
 /**
  * Runs the proxy as its own process (`proxy/src/main.ts`), as `npm run start:proxy` would, on
  * a port the kernel picks (PORT=0), read back from its start-up log line: no port race.
+ * `nodeArgs` may run the compiled proxy instead, as `npm run start:prod` does.
  */
-export async function startProxyProcess(env: Record<string, string>): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/main.ts'], {
+export async function startProxyProcess(env: Record<string, string>, nodeArgs = ['--import', 'tsx', 'proxy/src/main.ts']): Promise<ProxyProcess> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,6 @@ import http, { type IncomingMessage, type ServerResponse, type ClientRequest } f
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
-import { parse as parseUrl } from 'node:url';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import { connectionTokens, isRequestHopByHop } from './hop-by-hop.ts';
@@ -284,10 +283,11 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
   });
 
   const middleware: RequestHandler = createProxyMiddleware({
-    // Parsed once here: given the string, http-proxy would url.parse it on every request.
+    // Parsed once here: given the string, http-proxy would url.parse it on every request
+    // (deprecated: DEP0169 on Node 24), so it gets the fields it reads, from the WHATWG URL.
     // No changeOrigin or xfwd: the legacy Host and X-Forwarded-* are part of the request head
     // built for this agent (outgoingHeaderPairs).
-    target: parseUrl(opts.legacyUrl) as never,
+    target: { protocol: legacy.protocol, host: legacy.host, hostname: legacy.hostname, port: legacy.port, path: legacy.pathname } as never,
     // The dispatcher has already decided the request is the legacy API's. The default filter
     // ('/') would refuse the `*` of a server-wide OPTIONS and leave it to `next`.
     pathFilter: () => true,
