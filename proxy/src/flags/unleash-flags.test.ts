@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/free-port.ts';
 import { createFlags, type Flags } from './index.ts';
 import { until } from '../../../test-support/until.ts';
+import { startUnleashApiStub } from '../../../test-support/unleash-api-stub.ts';
 
 const silent = pino({ level: 'silent' });
 const REFRESH_MS = 200;
@@ -125,5 +126,31 @@ describe('unleash flags', () => {
     expect(flags.decide('route.dashboard', ctx)).toBe('shadow');
     expect(flags.decide('route.dashboard', { sessionId: 'someone-else' })).toBe('shadow');
     expect(flags.state('route.dashboard')).toMatchObject({ exists: true, rollout: 0, shadow: true });
+  });
+
+  it.each([401, 403])('asks again after Unleash refuses the token (%i), keeps the last known flags meanwhile, and follows the server once it takes the token', async (status) => {
+    const stub = await startUnleashApiStub(payload(100, false));
+    cleanup.push(() => stub.stop());
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const flags = await start(stub.url, { token: 'rotated-token' }, log);
+    expect(flags.decide('route.dashboard', ctx)).toBe('migrated');
+
+    stub.refuse(status);
+    await until(() => lines.some((l) => l.level === 40 && l.msg.startsWith(`Unleash refused the token (${status})`)), 5_000);
+    // unleash-client on its own polls no more after a refusal; this keeps asking.
+    const refusedAt = stub.polls;
+    await until(() => stub.polls >= refusedAt + 2, 5_000);
+    expect(flags.decide('route.dashboard', ctx)).toBe('migrated');
+    expect(lines.filter((l) => l.msg.includes('refused the token'))).toHaveLength(1); // once per change of state
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+
+    stub.setFeatures(payload(0, true));
+    stub.refuse(null);
+    await until(() => flags.decide('route.dashboard', ctx) === 'shadow', 10_000);
+    expect(lines.filter((l) => l.msg === 'Unleash answers again')).toHaveLength(1);
+    // Polling carries on by itself.
+    const answeredAt = stub.polls;
+    await until(() => stub.polls >= answeredAt + 2, 5_000);
   });
 });

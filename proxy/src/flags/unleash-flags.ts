@@ -36,11 +36,23 @@ export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger
     reported.add(message);
     log.error({ url: config.url }, `Unleash: ${message} (the last known flags stay in force${live ? '' : '; none yet, so legacy'})`);
   };
+  const refusal = askAgainAfterRefusal(client, config.refreshMs);
   const answered = () => {
-    if (reported.size > 0) log.info({ url: config.url }, 'Unleash answers again');
+    if (reported.size > 0 || refusal.refused()) log.info({ url: config.url }, 'Unleash answers again');
     reported.clear();
+    refusal.answered();
   };
-  client.on('error', (err: Error) => problem(err.message));
+  client.on('error', (err: Error) => {
+    const status = refusedStatus(err);
+    if (status === undefined) return problem(err.message);
+    if (!refusal.refused()) {
+      log.warn(
+        { url: config.url, status },
+        `Unleash refused the token (${status}); asking again on a back-off until it is accepted (the last known flags stay in force${live ? '' : '; none yet, so legacy'})`,
+      );
+    }
+    refusal.schedule();
+  });
   client.on('warn', (msg: unknown) => problem(String(msg)));
   client.on('changed', answered);
   client.on('unchanged', answered);
@@ -59,11 +71,47 @@ export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger
     state: (flag) => describeFlag(live, flag, changes.lastChangedAt(flag)),
     async close() {
       live = null;
+      refusal.stop();
       client.destroy();
       // unleash-client 6.12.1: destroy() strips the repository's listeners, yet a fetch still
       // in flight (seconds of retries when the server is down) then emits 'error' on it, and
       // an unhandled 'error' event kills the process. Its late errors are of no interest now.
       (client as unknown as { repository: EventEmitter }).repository.on('error', () => {});
+    },
+  };
+}
+
+/** The status of unleash-client's "Stopping refresh of toggles" error (a 401 or 403 to the features poll). */
+function refusedStatus(err: Error): number | undefined {
+  const match = /responded (401|403) .*Stopping refresh of toggles/.exec(err?.message ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * unleash-client 6.12.1 stops polling for good once the server answers the features poll with
+ * 401 or 403: a token revoked by mistake, or not yet valid during a rotation, would need a restart
+ * once fixed. This asks again, refreshMs after the first refusal and doubling up to a minute (or
+ * refreshMs if longer); the poller keeps its flags meanwhile and, once answered, carries on polling
+ * by itself. Only after a refusal is no poll scheduled, so a fetch from here never doubles one.
+ */
+function askAgainAfterRefusal(client: Unleash, refreshMs: number) {
+  const repository = (client as unknown as { repository: { fetch(): Promise<void> } }).repository;
+  const longest = Math.max(refreshMs, 60_000);
+  let refusals = 0;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    refused: () => refusals > 0,
+    schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(() => void repository.fetch(), Math.min(refreshMs * 2 ** refusals, longest));
+      timer.unref();
+      refusals++;
+    },
+    answered() {
+      refusals = 0;
+    },
+    stop() {
+      clearTimeout(timer);
     },
   };
 }

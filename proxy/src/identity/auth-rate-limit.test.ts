@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
+import { sharedKeyvs, type SharedKeyvs } from '../../../test-support/shared-keyvs.ts';
 import { createAuthRateLimit } from './auth-rate-limit.ts';
 import { createKeyv } from '../storage/keyv-store.ts';
 import { createClient, startPasskeyTestApp, type PasskeyTestApp } from './passkeys/passkey-test-app.ts';
@@ -35,6 +37,46 @@ describe('auth rate limit', () => {
     expect((await one.request('POST', '/passkeys/authenticate/options', {})).status).toBe(200);
     expect((await two.request('POST', '/passkeys/authenticate/options', {})).status).toBe(200);
     expect((await one.request('POST', '/passkeys/authenticate/options', {})).status).toBe(200);
+    expect((await two.request('POST', '/passkeys/authenticate/options', {})).status).toBe(429);
+  });
+});
+
+describe('auth rate limit on two instances sharing one Redis', () => {
+  let redis: RedisHandle;
+  const stores: SharedKeyvs[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    redis.resume();
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+  afterAll(() => redis?.stop());
+
+  // Every test counts the same client (127.0.0.1): each gets its own namespace.
+  async function twoInstances(limit: number, namespace: string) {
+    const shared = sharedKeyvs(redis.url, { namespace, throwOnErrors: false, timeoutMs: 200 });
+    stores.push(shared);
+    return [await start(createAuthRateLimit({ limit, keyv: shared.a })), await start(createAuthRateLimit({ limit, keyv: shared.b }))] as const;
+  }
+
+  it('lets exactly the limit through when requests arrive on both at the same moment', async () => {
+    const [one, two] = await twoInstances(10, 'auth-rate-burst');
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => (i % 2 ? one : two).request('POST', '/passkeys/authenticate/options', {})),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+  });
+
+  it('lets requests through while Redis does not answer (a throttle must not lock everyone out), and counts again after', async () => {
+    const [one, two] = await twoInstances(2, 'auth-rate-paused');
+    expect((await one.request('POST', '/passkeys/authenticate/options', {})).status).toBe(200);
+    expect((await two.request('POST', '/passkeys/authenticate/options', {})).status).toBe(200);
+    redis.pause();
+    expect((await one.request('POST', '/passkeys/authenticate/options', {})).status).toBe(200);
+    redis.resume();
     expect((await two.request('POST', '/passkeys/authenticate/options', {})).status).toBe(429);
   });
 });

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit, type ClientRateLimitInfo, type Store } from 'express-rate-limit';
 import type { Keyv } from 'keyv';
 import { ProblemError } from '../edge/problem.ts';
+import { createWindowCounter, type WindowCount } from '../storage/window-counter.ts';
 
 export interface AuthRateLimitOptions {
   /** Requests per window per client IP. Default 30. */
@@ -9,8 +10,9 @@ export interface AuthRateLimitOptions {
   /** Default one minute. */
   windowMs?: number;
   /**
-   * Shared counters (createKeyv({ namespace: 'auth-rate' })), so N proxy instances do not
-   * allow N times the limit. Absent: each instance counts for itself.
+   * Shared counters (createKeyv({ namespace: 'auth-rate', throwOnErrors: false })), so N proxy
+   * instances do not allow N times the limit; a store that fails open lets requests through
+   * while Redis is away. Absent: each instance counts for itself.
    */
   keyv?: Keyv;
 }
@@ -28,7 +30,7 @@ export function createAuthRateLimit(opts: AuthRateLimitOptions = {}): RequestHan
     limit: opts.limit ?? 30,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    ...(opts.keyv ? { store: keyvStore(opts.keyv, windowMs) } : {}),
+    ...(opts.keyv ? { store: sharedStore(opts.keyv, windowMs) } : {}),
     handler: (_req, res, next) => {
       // express-rate-limit has set Retry-After (seconds) already.
       const seconds = Number(res.getHeader('retry-after')) || Math.ceil(windowMs / 1000);
@@ -47,41 +49,19 @@ export function createAuthRateLimit(opts: AuthRateLimitOptions = {}): RequestHan
   });
 }
 
-interface Window {
-  hits: number;
-  resetAt: number;
-}
-
-/**
- * express-rate-limit's Store over Keyv. Read-modify-write, not atomic: instances hitting the
- * same key in the same instant can under-count by a few, which a throttle can live with.
- */
-function keyvStore(keyv: Keyv, windowMs: number): Store {
-  const info = (w: Window): ClientRateLimitInfo => ({ totalHits: w.hits, resetTime: new Date(w.resetAt) });
-  const current = async (key: string): Promise<Window | undefined> => {
-    const w = await keyv.get<Window>(key);
-    return w && w.resetAt > Date.now() ? w : undefined;
-  };
+/** express-rate-limit's Store over a window counter every instance adds to atomically. */
+function sharedStore(keyv: Keyv, windowMs: number): Store {
+  const counter = createWindowCounter(keyv, windowMs);
+  const info = (c: WindowCount): ClientRateLimitInfo => ({ totalHits: c.count, resetTime: new Date(c.resetAt) });
   return {
     localKeys: false,
     prefix: 'auth-rate:',
     async get(key) {
-      const w = await current(key);
-      return w ? info(w) : undefined;
+      const c = await counter.peek(key);
+      return c && info(c);
     },
-    async increment(key) {
-      const now = Date.now();
-      const w = (await current(key)) ?? { hits: 0, resetAt: now + windowMs };
-      w.hits += 1;
-      await keyv.set(key, w, w.resetAt - now);
-      return info(w);
-    },
-    async decrement(key) {
-      const w = await current(key);
-      if (w && w.hits > 0) await keyv.set(key, { ...w, hits: w.hits - 1 }, w.resetAt - Date.now());
-    },
-    async resetKey(key) {
-      await keyv.delete(key);
-    },
+    increment: async (key) => info(await counter.hit(key)),
+    decrement: (key) => counter.undo(key),
+    resetKey: (key) => counter.reset(key),
   };
 }

@@ -1,6 +1,7 @@
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { Logger } from 'pino';
+import { createBroadcast } from '../storage/broadcast.ts';
 import { LruStore } from './lru-store.ts';
 import { createSingleFlight } from './single-flight.ts';
 
@@ -34,6 +35,8 @@ export interface LegacyCache {
 
 /** Keys in Redis read `strangler:legacy-cache::user:<userId>:<path>`. */
 const REDIS_NAMESPACE = 'strangler:legacy-cache';
+/** Where one instance's invalidations reach all the others. */
+const INVALIDATIONS = `${REDIS_NAMESPACE}::invalidations`;
 const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 const WARN_EVERY_MS = 30_000;
 
@@ -50,18 +53,37 @@ export function cacheKey(scope: CacheScope, path: string, userId: string | undef
 }
 
 /**
- * Shared answers live in a bounded in-memory LRU; per-user answers in Redis when a URL
- * is configured, else in a second bounded LRU. The cache is an optimisation: when Redis
- * fails or stalls, calls go to the legacy API as if nothing were cached.
+ * Shared answers live in a bounded in-memory LRU per instance; per-user answers in Redis when
+ * a URL is configured, else in a second bounded LRU. With Redis, an invalidation is published
+ * to every instance, which drops its own copy and forgets its loads in flight for the key.
+ * The cache is an optimisation: when Redis fails or stalls, calls go to the legacy API as if
+ * nothing were cached.
  */
 export async function createLegacyCache(opts: LegacyCacheOptions): Promise<LegacyCache> {
   const warn = throttledWarn(opts.log);
   const shared = inMemory(opts.sharedMaxEntries);
-  const user = opts.redisUrl
-    ? await connectRedis(opts.redisUrl, (err) => warn({ err }, 'legacy cache: Redis error'))
-    : inMemory(opts.userMaxEntries);
-  const stores: Record<CacheScope, Keyv<unknown>> = { shared, user };
   const flights = createSingleFlight();
+  // Only what this instance holds itself: a load in flight, a shared answer in memory.
+  const dropLocal = (scope: CacheScope, key: string) => {
+    flights.forget(key);
+    if (scope === 'shared') void shared.delete(key);
+  };
+  const onRedisError = (err: unknown) => warn({ err }, 'legacy cache: Redis error');
+  const user = opts.redisUrl ? await connectRedis(opts.redisUrl, onRedisError) : inMemory(opts.userMaxEntries);
+  const broadcast = opts.redisUrl
+    ? await createBroadcast({
+        adapter: user.store as KeyvRedis<unknown>,
+        channel: INVALIDATIONS,
+        onMessage(message) {
+          const { scope, key } = parseInvalidation(message) ?? {};
+          if (scope && key) dropLocal(scope, key);
+        },
+        // Invalidations sent while this instance was cut off never reach it: start afresh.
+        onResync: () => void shared.clear(),
+        onError: onRedisError,
+      })
+    : undefined;
+  const stores: Record<CacheScope, Keyv<unknown>> = { shared, user };
 
   async function bounded<T>(op: string, work: Promise<T>, fallback: T): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -105,13 +127,27 @@ export async function createLegacyCache(opts: LegacyCacheOptions): Promise<Legac
       return structuredClone(fresh);
     },
     async invalidate(scope: CacheScope, key: string): Promise<void> {
-      flights.forget(key);
-      await bounded('delete', stores[scope].delete(key), false);
+      dropLocal(scope, key);
+      await Promise.all([
+        scope === 'user' ? bounded('delete', user.delete(key), false) : undefined,
+        broadcast ? bounded('publish', broadcast.publish(JSON.stringify({ scope, key })), undefined) : undefined,
+      ]);
     },
     async close(): Promise<void> {
+      await broadcast?.close();
       await user.disconnect();
     },
   };
+}
+
+/** An invalidation another instance published; undefined for anything else on the channel. */
+function parseInvalidation(message: string): { scope: CacheScope; key: string } | undefined {
+  try {
+    const { scope, key } = JSON.parse(message) as Record<string, unknown>;
+    return (scope === 'shared' || scope === 'user') && typeof key === 'string' ? { scope, key } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Keys stay exactly as `cacheKey` made them: one store per scope needs no prefix. */

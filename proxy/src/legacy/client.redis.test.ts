@@ -5,6 +5,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/free-port.ts';
 import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
+import { until } from '../../../test-support/until.ts';
 import type { LegacyClient } from './client.ts';
 import { fastClient, hitCounter, LEGACY, rejectionOf } from './test-fixtures.ts';
 
@@ -17,6 +18,8 @@ const server = setupServer(
     return HttpResponse.json({ for: new URL(request.url).searchParams.get('userId'), n });
   }),
   http.post(`${LEGACY}/api/enrollments`, () => HttpResponse.json({ id: 'e-1' }, { status: 201 })),
+  http.get(`${LEGACY}/api/courses`, ({ request }) => HttpResponse.json({ n: hits.record(request) })),
+  http.put(`${LEGACY}/api/courses/c-1`, () => HttpResponse.json({ ok: true })),
 );
 
 let redis: RedisHandle;
@@ -82,6 +85,45 @@ describe('the per-user cache in Redis', () => {
     const ttl = Number(stdout.trim());
     expect(ttl).toBeGreaterThan(20_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+});
+
+describe('the shared cache of several instances on one Redis', () => {
+  const courses = { endpoint: 'courses.list', cache: { scope: 'shared' as const } };
+  const list = (client: LegacyClient) => client.bind(as('u-1')).get('/api/courses', courses) as Promise<{ n: number }>;
+  const edit = (client: LegacyClient) =>
+    client.bind(as('u-1')).send('PUT', '/api/courses/c-1', { title: 'x' }, { endpoint: 'courses.edit', invalidates: [{ scope: 'shared', path: '/api/courses' }] });
+
+  it('keeps a copy per instance, and an invalidation on one drops every instance’s copy', async () => {
+    const instanceA = await redisClient();
+    const instanceB = await redisClient();
+    const before = (await list(instanceA)).n;
+    expect((await list(instanceA)).n).toBe(before); // served from A's own memory
+    await list(instanceB);
+    await edit(instanceB);
+    // A hears of it through Redis and goes to the legacy API again.
+    await until(async () => (await list(instanceA)).n !== before);
+    const fresh = (await list(instanceA)).n;
+    expect(fresh).toBeGreaterThan(before);
+    expect((await list(instanceA)).n).toBe(fresh); // and caches the fresh answer
+  });
+
+  it('drops its copies when its subscription comes back after Redis went away (invalidations may have been missed)', async () => {
+    const own = await startRedis();
+    const client = await fastClient({ redisUrl: own.url });
+    try {
+      const before = (await list(client)).n;
+      await own.kill();
+      const restarted = await startRedis({ port: own.port });
+      try {
+        await until(async () => (await list(client)).n !== before, 10_000);
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      await client.close();
+      await own.stop();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Keyv, KeyvEntry } from 'keyv';
+import { createSetStore } from '../storage/set-store.ts';
 import type { RecentRequest } from './recent-requests.ts';
 import type { PendingWrite } from './traffic-recorder.ts';
 import { DAY, HOUR, MINUTE, addSeriesDoc, addDayDoc, newDayAgg, type DayAgg, type DayDoc, type RouteAggs, type SeriesDoc } from './traffic-buckets.ts';
@@ -6,10 +7,12 @@ import { DAY, HOUR, MINUTE, addSeriesDoc, addDayDoc, newDayAgg, type DayAgg, typ
 /**
  * The counters in Keyv (memory, or Redis shared by every instance). Each instance writes only
  * its own documents, whole, so no write ever races another instance's; readers add them up.
- * An index lists the instances that ever wrote, so a reader knows whose documents to fetch.
+ * An index (a set every instance adds itself to atomically) lists the instances that wrote, so a
+ * reader knows whose documents to fetch.
  *
- * Keys: `instances`; `m:<instance>:<minute start>`, `h:<instance>:<hour start>`,
- * `d:<instance>:<UTC day start>`, `mm:<instance>` (latest shadow mismatches), `req:<correlation id>`.
+ * Keys: `instance-ids` (the set), `instance:<instance>` (its start and last flush);
+ * `m:<instance>:<minute start>`, `h:<instance>:<hour start>`, `d:<instance>:<UTC day start>`,
+ * `mm:<instance>` (latest shadow mismatches), `req:<correlation id>`.
  */
 
 export interface InstanceEntry {
@@ -50,26 +53,39 @@ export interface TrafficStore {
 
 export const DAYS_KEPT = 15;
 const TTL = { m: 2 * HOUR, h: 8 * DAY, d: (DAYS_KEPT + 1) * DAY, mm: 8 * DAY, index: 30 * DAY } as const;
-/** The index is rewritten at least this often per instance (and whenever its entry is missing). */
+/** An instance re-asserts its index entry at least this often (and whenever it is missing). */
 const INDEX_REFRESH_MS = MINUTE;
 /** Instances silent for longer are dropped from the index: their documents have expired. */
 const FORGET_AFTER_MS = (DAYS_KEPT + 1) * DAY;
 const MISMATCHES_SHOWN = 10;
+const INDEX_KEY = 'instance-ids';
+const entryKey = (instance: string) => `instance:${instance}`;
+/** Where earlier versions kept the whole index as one value; read beside the set until it expires. */
+const LEGACY_INDEX_KEY = 'instances';
 
 export function createTrafficStore(keyv: Keyv, recentTtlMs: number): TrafficStore {
+  const sets = createSetStore(keyv);
   // Every instance this one has seen in the index. A failed read (the store fails open: it looks
-  // like a missing key) or a concurrent rewrite that dropped an entry must not make an instance's
-  // counters vanish from the sums: entries leave only by age, and any instance puts back the ones it knows.
+  // like a missing key) must not make an instance's counters vanish from the sums: entries leave
+  // only by age.
   const seen: InstanceIndex = {};
 
-  async function index(): Promise<{ known: InstanceIndex; missing: boolean }> {
-    const value = (await keyv.get('instances')) as InstanceIndex | undefined;
-    const stored = value && typeof value === 'object' ? value : {};
-    const missing = Object.keys(seen).some((id) => !(id in stored));
+  async function index(self: string, now: number): Promise<{ known: InstanceIndex; listed: boolean }> {
+    const ids = await sets.members(INDEX_KEY);
+    const values = (await keyv.getMany([...ids.map(entryKey), LEGACY_INDEX_KEY])) as unknown[];
+    const legacy = values.pop();
+    const stored: InstanceIndex = isObject(legacy) ? { ...(legacy as InstanceIndex) } : {};
+    ids.forEach((id, i) => {
+      if (isObject(values[i])) stored[id] = values[i] as InstanceEntry;
+    });
     for (const [id, e] of Object.entries(stored)) {
       if (!seen[id] || e.lastFlushAt > seen[id].lastFlushAt) seen[id] = e;
     }
-    return { known: { ...seen }, missing };
+    for (const [id, e] of Object.entries(seen)) if (now - e.lastFlushAt > FORGET_AFTER_MS) delete seen[id];
+    // An entry expires FORGET_AFTER_MS after its instance's last flush; its id goes then too. Not
+    // the ids of entries seen lately: a failed read also looks like an entry that is gone.
+    await sets.remove(INDEX_KEY, ids.filter((id) => !seen[id]));
+    return { known: { ...seen }, listed: ids.includes(self) };
   }
 
   return {
@@ -78,30 +94,27 @@ export function createTrafficStore(keyv: Keyv, recentTtlMs: number): TrafficStor
         const entries: KeyvEntry[] = writes.map((w) => ({ key: `${w.kind}:${instance}:${w.start}`, value: w.doc, ttl: TTL[w.kind] }));
         if (mismatches) entries.push({ key: `mm:${instance}`, value: mismatches, ttl: TTL.mm });
         for (const r of recent) entries.push({ key: `req:${r.correlationId}`, value: r, ttl: recentTtlMs });
-        // Keyv has no compare-and-set: two instances may rewrite the index at once and one entry
-        // be lost. Each flush re-checks the index and puts back what is missing, so a loss lasts one flush.
-        const { known, missing } = await index();
+        const { known, listed } = await index(instance, entry.lastFlushAt);
         const mine = known[instance];
-        if (forceIndex || missing || !mine || entry.lastFlushAt - mine.lastFlushAt >= INDEX_REFRESH_MS) {
-          for (const [id, e] of Object.entries(known)) {
-            if (entry.lastFlushAt - e.lastFlushAt <= FORGET_AFTER_MS) continue;
-            delete known[id];
-            delete seen[id];
-          }
-          known[instance] = seen[instance] = entry;
-          entries.push({ key: 'instances', value: known, ttl: TTL.index });
+        const reassert = forceIndex || !listed || !mine || entry.lastFlushAt - mine.lastFlushAt >= INDEX_REFRESH_MS;
+        if (reassert) {
+          seen[instance] = entry;
+          entries.push({ key: entryKey(instance), value: entry, ttl: FORGET_AFTER_MS });
         }
         if (entries.length === 0) return true;
         const results = await keyv.setMany(entries);
         // The Redis adapter resolves with nothing on success; a failure comes back as `false`s.
-        return !Array.isArray(results) || results.every(Boolean);
+        const ok = !Array.isArray(results) || results.every(Boolean);
+        // The entry before the id: a reader that finds an id without its entry takes it for expired.
+        if (reassert && ok) await sets.add(INDEX_KEY, [instance], TTL.index);
+        return ok;
       } catch {
         return false;
       }
     },
 
     async read(self, selfEntry, now) {
-      const { known } = await index();
+      const { known } = await index(self, now);
       known[self] = selfEntry;
       const minuteNow = now - (now % MINUTE);
       const hourNow = now - (now % HOUR);
@@ -176,3 +189,5 @@ export function createTrafficStore(keyv: Keyv, recentTtlMs: number): TrafficStor
     },
   };
 }
+
+const isObject = (value: unknown): value is object => value !== null && typeof value === 'object';

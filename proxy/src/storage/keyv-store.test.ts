@@ -54,3 +54,22 @@ describe('createKeyv over Redis', () => {
     await expect(down.get('k')).rejects.toThrow();
   });
 });
+
+describe('a freshly created Keyv over Redis', () => {
+  let redis: RedisHandle;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  it('answers every one of many concurrent first calls (none fails while the connection is being made)', async () => {
+    const keyv = createKeyv<number>({ redisUrl: redis.url, namespace: 'first' });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => keyv.set(`k${i}`, i)));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect(await keyv.get('k19')).toBe(19);
+    } finally {
+      await closeKeyv(keyv);
+    }
+  });
+});

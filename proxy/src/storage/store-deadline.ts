@@ -1,4 +1,5 @@
 import type KeyvRedis from '@keyv/redis';
+import { connectedClient } from './first-connection.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
 
 /**
@@ -15,7 +16,25 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * `work` with a deadline, every way it can fail turned into one StoreUnavailableError: for
+ * the calls Keyv makes and the atomic commands storage/ sends on the same client alike.
+ */
+export function storeCall<T>(work: () => Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(Promise.resolve().then(work), ms, what).catch((err: unknown) => {
+    if (err instanceof StoreUnavailableError) throw err;
+    throw new StoreUnavailableError(`the store failed ${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  });
+}
+
 type Call = (...args: unknown[]) => Promise<unknown>;
+
+/** Each bounded adapter's deadline, so commands sent beside Keyv's keep to the same one. */
+const deadlines = new WeakMap<KeyvRedis<unknown>, number>();
+
+export function storeDeadlineOf(adapter: KeyvRedis<unknown>): number {
+  return deadlines.get(adapter) ?? 1_000;
+}
 
 /** What each call gives when it fails and the store fails open (throwOnErrors false), as @keyv/redis itself does. */
 const FAILED_OPEN: Record<string, (args: unknown[]) => unknown> = {
@@ -37,14 +56,21 @@ const FAILED_OPEN: Record<string, (args: unknown[]) => unknown> = {
  * gets its usual "nothing there" instead, so a hung Redis delays it by `ms` at most.
  */
 export function boundStoreCalls(adapter: KeyvRedis<unknown>, ms: number): void {
+  deadlines.set(adapter, ms);
   const methods = adapter as unknown as Record<string, Call>;
   for (const [name, failedOpen] of Object.entries(FAILED_OPEN)) {
     const call = methods[name]!.bind(adapter);
     methods[name] = (...args) =>
-      withDeadline(call(...args), ms, name).catch((err: unknown) => {
+      storeCall(
+        async () => {
+          await connectedClient(adapter);
+          return call(...args);
+        },
+        ms,
+        name,
+      ).catch((err: unknown) => {
         if (!adapter.throwOnErrors) return failedOpen(args);
-        if (err instanceof StoreUnavailableError) throw err;
-        throw new StoreUnavailableError(`the store failed ${name}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+        throw err;
       });
   }
 }

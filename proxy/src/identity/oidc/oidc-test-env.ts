@@ -14,7 +14,7 @@ export { createTestBrowser, type Page, type TestBrowser } from '../../../../lega
 import { createLogger } from '../../edge/logging.ts';
 import { createCutoff } from '../cutoff.ts';
 import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from '../legacy-jwt/jwks-test-server.ts';
-import { createKeyv } from '../../storage/keyv-store.ts';
+import { closeKeyv, createKeyv } from '../../storage/keyv-store.ts';
 import { createLegacyJwtVerifier } from '../legacy-jwt/legacy-jwt.ts';
 import { createOidcRouter, type OidcRouter } from './oidc-router.ts';
 import { createCallerResolver, type Resolution } from '../resolve-caller.ts';
@@ -47,10 +47,17 @@ export interface OidcTestEnv {
   whoami(cookie?: string): Promise<Resolution>;
   /** Shifts the router's clock (token refresh decisions, recent sign-in checks). */
   advance(ms: number): void;
+  /**
+   * With `redisUrl`: the OIDC router of a second proxy instance, with its own connections to the
+   * same Redis (sessions included) and the same clock.
+   */
+  anotherInstance(): Promise<OidcRouter>;
   stop(): Promise<void>;
 }
 
-export async function startOidcTestEnv(opts: { extraUsers?: IdpUser[]; ttl?: TokenLifetimes; linkClaim?: string | null } = {}): Promise<OidcTestEnv> {
+export async function startOidcTestEnv(
+  opts: { extraUsers?: IdpUser[]; ttl?: TokenLifetimes; linkClaim?: string | null; redisUrl?: string } = {},
+): Promise<OidcTestEnv> {
   // The app's port goes into the redirect URI the provider registers: bind it first.
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,44 +81,48 @@ export async function startOidcTestEnv(opts: { extraUsers?: IdpUser[]; ttl?: Tok
     },
   });
   const log = createLogger('debug', sink);
-  const sessions = createSessions({
-    keyv: createKeyv({ namespace: 'sess' }),
-    secret: 'an-oidc-test-session-secret-0123456789',
-    secure: false,
-  });
-  const resolveCaller = createCallerResolver({
-    sessions,
-    jwt: createLegacyJwtVerifier({ jwksUrl: jwks.url, ...LEGACY }),
-    cutoff: createCutoff(undefined),
-  });
+  const opened: Keyv[] = [];
+  const open = (namespace: string) => {
+    const keyv = createKeyv({ namespace, redisUrl: opts.redisUrl }) as Keyv;
+    opened.push(keyv);
+    return keyv;
+  };
+  const jwt = createLegacyJwtVerifier({ jwksUrl: jwks.url, ...LEGACY });
   const stores = new Map<string, Keyv>();
   const revokedPasskeysOf: string[] = [];
   let skew = 0;
 
-  const router = await createOidcRouter({
-    issuer: op.issuer,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    redirectUri,
-    postLogoutRedirectUri,
-    allowInsecure: true,
-    ...(opts.linkClaim === null ? {} : { linkClaim: opts.linkClaim ?? 'legacy_user_id' }),
-    keyv: (namespace) => {
-      const keyv = createKeyv({ namespace });
-      stores.set(namespace, keyv);
-      return keyv;
-    },
-    sessions,
-    resolveCaller,
-    onRevokePasskeys: async (userId) => {
-      revokedPasskeysOf.push(userId);
-      return 2;
-    },
-    prefix: PREFIX,
-    secureCookies: false,
-    log,
-    now: () => Date.now() + skew,
-  });
+  /** One proxy instance's sessions and OIDC router. */
+  async function instance(record: boolean) {
+    const sessions = createSessions({ keyv: open('sess'), secret: 'an-oidc-test-session-secret-0123456789', secure: false });
+    const resolveCaller = createCallerResolver({ sessions, jwt, cutoff: createCutoff(undefined) });
+    const router = await createOidcRouter({
+      issuer: op.issuer,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUri,
+      postLogoutRedirectUri,
+      allowInsecure: true,
+      ...(opts.linkClaim === null ? {} : { linkClaim: opts.linkClaim ?? 'legacy_user_id' }),
+      keyv: (namespace) => {
+        const keyv = open(namespace);
+        if (record) stores.set(namespace, keyv);
+        return keyv;
+      },
+      sessions,
+      resolveCaller,
+      onRevokePasskeys: async (userId) => {
+        revokedPasskeysOf.push(userId);
+        return 2;
+      },
+      prefix: PREFIX,
+      secureCookies: false,
+      log,
+      now: () => Date.now() + skew,
+    });
+    return { sessions, resolveCaller, router };
+  }
+  const { sessions, resolveCaller, router } = await instance(true);
 
   const app = express();
   app.use(`${PREFIX}/auth/oidc`, router);
@@ -143,10 +154,14 @@ export async function startOidcTestEnv(opts: { extraUsers?: IdpUser[]; ttl?: Tok
     advance(ms) {
       skew += ms;
     },
+    async anotherInstance() {
+      if (!opts.redisUrl) throw new Error('a second instance shares state only through Redis: start the env with redisUrl');
+      return (await instance(false)).router;
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([op.close(), jwks.stop()]);
+      await Promise.all([op.close(), jwks.stop(), ...opened.map((k) => closeKeyv(k))]);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type RedisHandle } from '../../../../test-support/redis-server.ts';
 import { createTestBrowser, CLIENT_ID, PREFIX, startOidcTestEnv, type OidcTestEnv, type TestBrowser } from './oidc-test-env.ts';
 import type { OidcTokens } from './oidc-tokens.ts';
 
@@ -12,22 +13,22 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const isCallback = (url: string) => url.startsWith(env.redirectUri);
 const clientAuth = `Basic ${Buffer.from(`${CLIENT_ID}:test-only-client-secret`).toString('base64')}`;
 
-async function signIn(username: string): Promise<{ b: TestBrowser; sid: string }> {
+async function signIn(username: string, at: OidcTestEnv = env): Promise<{ b: TestBrowser; sid: string }> {
   const b = createTestBrowser();
-  let page = await b.go(`${env.base}${PREFIX}/auth/oidc/start`, isCallback);
+  const isCallback = (url: string) => url.startsWith(at.redirectUri);
+  let page = await b.go(`${at.base}${PREFIX}/auth/oidc/start`, isCallback);
   if (!page.location) page = await b.submit(page, { username, password: 'password' }, isCallback);
   expect((await b.fetch(page.location!)).status).toBe(303);
   const cookie = b.cookie('127.0.0.1', 'sp_session')!;
   return { b, sid: decodeURIComponent(cookie).slice(2).split('.')[0]! };
 }
 
-const stored = (sid: string) => env.stores.get('oidc-tokens')!.get<OidcTokens>(`tokens:${sid}`);
+const stored = (sid: string, at: OidcTestEnv = env) => at.stores.get('oidc-tokens')!.get<OidcTokens>(`tokens:${sid}`);
 const userinfo = (accessToken: string) => fetch(`${env.op.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
-const refreshAtProvider = (refreshToken: string) =>
-  fetch(`${env.op.issuer}/token`, {
+const refreshAtProvider = (refreshToken: string, at: OidcTestEnv = env) =>
+  fetch(`${at.op.issuer}/token`, {
     method: 'POST',
     headers: { authorization: clientAuth, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
@@ -104,5 +105,38 @@ describe("the provider's tokens, kept server-side per session", () => {
 
   it('has nothing for a session that did not sign in through the organisation', async () => {
     expect(await env.router.getFreshTokens('no-such-session')).toBeNull();
+  });
+});
+
+describe('two proxy instances refreshing one session’s tokens through one Redis', () => {
+  let redis: RedisHandle;
+  let shared: OidcTestEnv;
+  beforeAll(async () => {
+    redis = await startRedis();
+    shared = await startOidcTestEnv({ ttl: { accessTokenSec: 120 }, redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await shared?.stop();
+    await redis?.stop();
+  });
+
+  it('refreshes once: the other instance waits for it and takes the rotated tokens from the store', async () => {
+    const { sid } = await signIn('ingrid', shared);
+    const other = await shared.anotherInstance();
+    const before = (await stored(sid, shared))!;
+    shared.advance(61_000);
+    try {
+      // Both see tokens due for a refresh at the same moment; with a rotated refresh token, a
+      // second refresh would be refused and the provider would end the grant.
+      const [here, there] = await Promise.all([shared.router.getFreshTokens(sid), other.getFreshTokens(sid)]);
+      expect(here).not.toBeNull();
+      expect(here!.accessToken).not.toBe(before.accessToken);
+      expect(there).toEqual(here);
+      expect(await stored(sid, shared)).toEqual(here);
+      // The grant lives on: the rotated refresh token is the one the provider takes.
+      expect((await refreshAtProvider(here!.refreshToken!, shared)).status).toBe(200);
+    } finally {
+      shared.advance(-61_000);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import * as oidc from 'openid-client';
+import { createLocks, LockBusyError } from '../../storage/lock.ts';
 import type { OidcClient } from './oidc-client.ts';
 
 /** The provider's tokens for one session. They stay on the server; the browser never sees them. */
@@ -31,17 +32,28 @@ export interface TokenVaultOptions {
   ttlMs?: number;
   /** Refresh when the access token expires within this. Default 60 s. */
   refreshMarginMs?: number;
+  /**
+   * How long to wait for a refresh of the same session another instance has under way. Default
+   * 15 s: longer than the provider's own request timeout (10 s), so a refresh in progress ends first.
+   */
+  refreshWaitMs?: number;
   now?: () => number;
 }
+
+/** A refresh holds its session's lock at most this long, so a crashed instance blocks no one for long. */
+const REFRESH_LEASE_MS = 30_000;
 
 export function createTokenVault(opts: TokenVaultOptions): TokenVault {
   const now = opts.now ?? Date.now;
   const ttlMs = opts.ttlMs ?? 24 * 3_600_000;
   const marginMs = opts.refreshMarginMs ?? 60_000;
   const key = (sessionKey: string) => `tokens:${sessionKey}`;
-  // One refresh per session at a time in this process: with rotating refresh tokens a second,
-  // concurrent refresh would present a token the provider has just retired.
+  // One refresh per session at a time: with rotating refresh tokens a second, concurrent refresh
+  // would present a token the provider has just retired (and it may then end the whole grant).
+  // Within this process callers share one promise; across instances a lock in the token store.
   const refreshing = new Map<string, Promise<OidcTokens | null>>();
+  const locks = createLocks(opts.keyv, { leaseMs: REFRESH_LEASE_MS, waitMs: opts.refreshWaitMs ?? 15_000 });
+  const due = (tokens: OidcTokens) => tokens.expiresAt !== undefined && tokens.expiresAt - now() <= marginMs;
 
   function fromResponse(response: oidc.TokenEndpointResponse, previous?: OidcTokens): OidcTokens {
     const refreshToken = response.refresh_token ?? previous?.refreshToken;
@@ -79,6 +91,24 @@ export function createTokenVault(opts: TokenVaultOptions): TokenVault {
     }
   }
 
+  async function refreshOnce(sessionKey: string, seen: OidcTokens): Promise<OidcTokens | null> {
+    try {
+      return await locks.withLock(`refresh:${sessionKey}`, async () => {
+        // Another instance may have refreshed while this one waited: its tokens are the live ones.
+        const latest = await opts.keyv.get<OidcTokens>(key(sessionKey));
+        if (!latest) return null;
+        return due(latest) ? refresh(sessionKey, latest) : latest;
+      });
+    } catch (err) {
+      if (!(err instanceof LockBusyError)) throw err;
+      const latest = await opts.keyv.get<OidcTokens>(key(sessionKey));
+      if (latest && !due(latest)) return latest;
+      // The other refresh is slow: an access token that still works will do meanwhile.
+      if (seen.expiresAt !== undefined && seen.expiresAt > now()) return seen;
+      throw err;
+    }
+  }
+
   return {
     save: (sessionKey, response) => store(sessionKey, fromResponse(response)),
     async getFreshTokens(sessionKey) {
@@ -86,10 +116,10 @@ export function createTokenVault(opts: TokenVaultOptions): TokenVault {
       if (inFlight) return inFlight;
       const current = await opts.keyv.get<OidcTokens>(key(sessionKey));
       if (!current) return null;
-      if (current.expiresAt === undefined || current.expiresAt - now() > marginMs) return current;
+      if (!due(current)) return current;
       const started = refreshing.get(sessionKey); // by a call that overtook us while we read
       if (started) return started;
-      const pending = refresh(sessionKey, current).finally(() => refreshing.delete(sessionKey));
+      const pending = refreshOnce(sessionKey, current).finally(() => refreshing.delete(sessionKey));
       refreshing.set(sessionKey, pending);
       return pending;
     },

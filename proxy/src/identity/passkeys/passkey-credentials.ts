@@ -1,11 +1,15 @@
 import type { Keyv } from 'keyv';
+import { createFirstWrites } from '../../storage/first-write.ts';
+import { createSetStore } from '../../storage/set-store.ts';
 import { randomBase64Url } from './base64url.ts';
 
 /**
  * Passkeys as stored in Keyv (namespace `passkeys`), shared by every proxy instance:
- *   `cred:<credentialId>` -> StoredCredential      (found by id at sign-in)
- *   `user:<userId>`       -> PasskeyUser           (the user's WebAuthn handle and credential ids)
- *   `name:<username>`     -> userId                (lower-cased; sign-in by username without lookupUser)
+ *   `cred:<credentialId>` -> StoredCredential   (found by id at sign-in)
+ *   `ids:<userId>`        -> set of credential ids (a Redis set: two passkeys added at once both stay)
+ *   `handle:<userId>`     -> the user's WebAuthn handle (set once: the first of two racing writes wins)
+ *   `name:<username>`     -> userId             (lower-cased; sign-in by username without lookupUser)
+ *   `user:<userId>`       -> PasskeyUser        (what earlier versions kept; read once, see adopt())
  * No TTL: a passkey lives until its owner deletes it.
  */
 export interface StoredCredential {
@@ -27,7 +31,8 @@ export interface StoredCredential {
   backedUp: boolean;
 }
 
-export interface PasskeyUser {
+/** What earlier versions stored per user under `user:<userId>`. */
+interface PasskeyUser {
   /** The opaque WebAuthn user.id (base64url of 32 random bytes), never the legacy id. */
   handle: string;
   credentialIds: string[];
@@ -49,82 +54,71 @@ export interface CredentialStore {
 }
 
 const credKey = (id: string) => `cred:${id}`;
-const userKey = (userId: string) => `user:${userId}`;
+const idsKey = (userId: string) => `ids:${userId}`;
+const handleKey = (userId: string) => `handle:${userId}`;
+const legacyUserKey = (userId: string) => `user:${userId}`;
 const nameKey = (username: string) => `name:${username.toLowerCase()}`;
 
-/**
- * Keyv offers no transactions, so each user's list is read-modify-write, serialised per user in
- * this process. Across instances one user adding two passkeys in the same instant could lose a
- * list entry; the credential record itself is written first, and the list is what the account
- * page shows, so the worst case is a passkey the user must add again.
- */
 export function createCredentialStore(keyv: Keyv): CredentialStore {
-  const tails = new Map<string, Promise<unknown>>();
+  const ids = createSetStore(keyv);
+  const handles = createFirstWrites(keyv);
 
-  function serialised<T>(userId: string, work: () => Promise<T>): Promise<T> {
-    const previous = tails.get(userId) ?? Promise.resolve();
-    const done = previous.then(work, work);
-    const tail = done.catch(() => undefined);
-    tails.set(userId, tail);
-    void tail.then(() => {
-      if (tails.get(userId) === tail) tails.delete(userId);
-    });
-    return done;
+  /**
+   * The user's handle, after folding in what an earlier version stored as one `user:` value
+   * (its handle and credential ids), so an upgrade loses no passkey. The handle marks a user as
+   * adopted: it is claimed only after the ids are in the set. The old value is left in place, so
+   * a rollback still finds the passkeys registered before the upgrade.
+   */
+  async function adopt(userId: string): Promise<string | undefined> {
+    const handle = await handles.get(handleKey(userId));
+    if (handle !== undefined) return handle;
+    const old = await keyv.get<PasskeyUser>(legacyUserKey(userId));
+    if (!old) return undefined;
+    await ids.add(idsKey(userId), old.credentialIds);
+    return handles.claim(handleKey(userId), old.handle);
   }
-
-  const readUser = async (userId: string) => (await keyv.get<PasskeyUser>(userKey(userId))) ?? undefined;
 
   return {
     async get(id) {
       return (await keyv.get<StoredCredential>(credKey(id))) ?? undefined;
     },
     async listFor(userId) {
-      const user = await readUser(userId);
-      if (!user || user.credentialIds.length === 0) return [];
-      const creds = await keyv.getMany<StoredCredential>(user.credentialIds.map(credKey));
-      return creds.filter((c): c is StoredCredential => !!c && c.userId === userId);
+      await adopt(userId);
+      const credentialIds = await ids.members(idsKey(userId));
+      if (credentialIds.length === 0) return [];
+      const creds = await keyv.getMany<StoredCredential>(credentialIds.map(credKey));
+      return creds.filter((c): c is StoredCredential => !!c && c.userId === userId).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     },
-    handleFor: (userId) =>
-      serialised(userId, async () => {
-        const user = await readUser(userId);
-        if (user) return user.handle;
-        const handle = randomBase64Url(32);
-        await keyv.set(userKey(userId), { handle, credentialIds: [] } satisfies PasskeyUser);
-        return handle;
-      }),
-    async existingHandle(userId) {
-      return (await readUser(userId))?.handle;
+    async handleFor(userId) {
+      return (await adopt(userId)) ?? handles.claim(handleKey(userId), randomBase64Url(32));
     },
+    existingHandle: adopt,
     async userIdForUsername(username) {
       return (await keyv.get<string>(nameKey(username))) ?? undefined;
     },
-    add: (cred) =>
-      serialised(cred.userId, async () => {
-        if (await keyv.has(credKey(cred.id))) return false;
-        const user = await readUser(cred.userId);
-        if (!user) throw new Error('a passkey was verified for a user without a handle');
-        await keyv.set(credKey(cred.id), cred);
-        await keyv.set(userKey(cred.userId), { ...user, credentialIds: [...user.credentialIds, cred.id] });
-        if (cred.username) await keyv.set(nameKey(cred.username), cred.userId);
-        return true;
-      }),
+    async add(cred) {
+      if (await keyv.has(credKey(cred.id))) return false;
+      if ((await adopt(cred.userId)) === undefined) throw new Error('a passkey was verified for a user without a handle');
+      // The record first: an id in the set always names a stored passkey, or one being deleted.
+      await keyv.set(credKey(cred.id), cred);
+      await ids.add(idsKey(cred.userId), [cred.id]);
+      if (cred.username) await keyv.set(nameKey(cred.username), cred.userId);
+      return true;
+    },
     async update(cred) {
       if (!(await keyv.has(credKey(cred.id)))) return false;
       await keyv.set(credKey(cred.id), cred);
       // A deletion that landed between the check and the write would be undone by it: the
-      // user's list is the owner's word on what exists, so a credential it no longer names goes.
-      if ((await readUser(cred.userId))?.credentialIds.includes(cred.id)) return true;
+      // user's set is the owner's word on what exists, so a credential it no longer names goes.
+      await adopt(cred.userId);
+      if (await ids.has(idsKey(cred.userId), cred.id)) return true;
       await keyv.delete(credKey(cred.id));
       return false;
     },
-    remove: (cred) =>
-      serialised(cred.userId, async () => {
-        // The record first: from then on the passkey cannot sign anyone in.
-        await keyv.delete(credKey(cred.id));
-        const user = await readUser(cred.userId);
-        if (user) {
-          await keyv.set(userKey(cred.userId), { ...user, credentialIds: user.credentialIds.filter((id) => id !== cred.id) });
-        }
-      }),
+    async remove(cred) {
+      // The record first: from then on the passkey cannot sign anyone in.
+      await keyv.delete(credKey(cred.id));
+      await ids.remove(idsKey(cred.userId), [cred.id]);
+    },
   };
 }

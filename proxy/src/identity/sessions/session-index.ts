@@ -1,8 +1,11 @@
 import type { Keyv } from 'keyv';
+import { createSetStore } from '../../storage/set-store.ts';
 
-/** Keys in the sessions Keyv: one record per session, one list of session ids per user. */
+/** Keys in the sessions Keyv: one record per session, one set of session ids per user. */
 export const sessionKey = (sid: string): string => `s:${sid}`;
-const userKey = (userId: string): string => `u:${userId}`;
+const indexKey = (userId: string): string => `sids:${userId}`;
+/** Where earlier versions kept the index, as one whole list value; adopted on first sight. */
+const legacyKey = (userId: string): string => `u:${userId}`;
 
 export interface SessionIndex {
   list(userId: string): Promise<string[]>;
@@ -12,54 +15,50 @@ export interface SessionIndex {
 }
 
 /**
- * userId -> session ids, kept in the same Keyv as the sessions so every proxy instance sees it.
- * Keyv has no atomic list operations, so each change is read-modify-write: serialised per user
- * within this process; across instances two changes for the same user in the same instant can
- * lose one. A session missing from its user's list is treated as revoked by the store (see
- * KeyvSessionStore's recheck), so a lost entry fails closed rather than escaping revocation.
+ * userId -> session ids, a set beside the sessions (a Redis set when sessions are in Redis), so
+ * every instance sees it and two sign-ins on two instances at once both stay listed. Revocation
+ * deletes the session records and takes them off the set; a session the set does not name is
+ * treated as revoked (see KeyvSessionStore's recheck), so a write that resurrects a revoked
+ * record in flight still ends at the next recheck.
  */
 export function createSessionIndex(keyv: Keyv, ttlMs: number): SessionIndex {
-  const tails = new Map<string, Promise<void>>();
+  const sets = createSetStore(keyv);
 
-  async function read(userId: string): Promise<string[]> {
-    const sids = await keyv.get<string[]>(userKey(userId));
-    return Array.isArray(sids) ? sids : [];
+  /**
+   * Moves a list an earlier version wrote into the set, so sessions made before an upgrade stay
+   * signed in, then drops it so revocation has one place to look. Resolves with what it moved.
+   */
+  async function adopt(userId: string): Promise<string[]> {
+    const old = await keyv.get<string[]>(legacyKey(userId));
+    if (!Array.isArray(old) || old.length === 0) return [];
+    await sets.add(indexKey(userId), old, ttlMs);
+    await keyv.delete(legacyKey(userId));
+    return old;
   }
 
-  function update(userId: string, change: (sids: string[]) => Promise<string[]>): Promise<void> {
-    const run = async (): Promise<void> => {
-      const next = await change(await read(userId));
-      if (next.length === 0) await keyv.delete(userKey(userId));
-      // Every listed session ends within the absolute lifetime of the newest write.
-      else await keyv.set(userKey(userId), next, ttlMs);
-    };
-    const previous = tails.get(userId) ?? Promise.resolve();
-    const done = previous.then(run, run);
-    const tail = done.catch(() => undefined);
-    tails.set(userId, tail);
-    void tail.then(() => {
-      if (tails.get(userId) === tail) tails.delete(userId);
-    });
-    return done;
-  }
-
-  /** Drops ids whose session record is gone (expired, destroyed) so lists stay short. */
-  async function live(sids: string[]): Promise<string[]> {
-    if (sids.length === 0) return sids;
+  /** Drops ids whose session record is gone (expired, destroyed) so sets stay short. */
+  async function prune(userId: string): Promise<void> {
+    const sids = await sets.members(indexKey(userId));
     const records = await keyv.getMany(sids.map(sessionKey));
-    return sids.filter((_, i) => records[i] !== undefined && records[i] !== null);
+    const gone = sids.filter((_, i) => records[i] === undefined || records[i] === null);
+    // Only ids whose record is gone: a session is stored before it is indexed, so none is new.
+    await sets.remove(indexKey(userId), gone);
   }
 
   return {
-    list: read,
+    async list(userId) {
+      await adopt(userId);
+      return sets.members(indexKey(userId));
+    },
     async has(userId, sid) {
-      return (await read(userId)).includes(sid);
+      if (await sets.has(indexKey(userId), sid)) return true;
+      return (await adopt(userId)).includes(sid);
     },
-    add(userId, sid) {
-      return update(userId, async (sids) => [...(await live(sids.filter((s) => s !== sid))), sid]);
+    async add(userId, sid) {
+      // Every listed session ends within the absolute lifetime of the newest sign-in.
+      await sets.add(indexKey(userId), [sid], ttlMs);
+      await prune(userId);
     },
-    remove(userId, gone) {
-      return update(userId, async (sids) => live(sids.filter((s) => !gone.includes(s))));
-    },
+    remove: (userId, sids) => sets.remove(indexKey(userId), sids),
   };
 }

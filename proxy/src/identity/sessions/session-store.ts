@@ -64,7 +64,7 @@ export class KeyvSessionStore extends session.Store {
       return null;
     }
     if (sess.user && this.due(sess) && !(await this.index.has(sess.user.userId, sid))) {
-      // Not listed: revoked while this session was in flight, or its entry was lost in a race.
+      // Not listed: revoked (perhaps on another instance) while this session was in flight.
       await this.keyv.delete(sessionKey(sid));
       return null;
     }

@@ -189,10 +189,10 @@ describe('sessions shared through Redis by two proxy instances', () => {
     await redis?.stop();
   });
 
-  async function instance() {
+  async function instance(opts: Partial<SessionsOptions> = {}) {
     const keyv = createKeyv({ redisUrl: redis.url, namespace: 'sess' });
     keyvs.push(keyv);
-    return setUp({ keyv });
+    return setUp({ keyv, ...opts });
   }
 
   it('a session made on one instance is seen, and revoked, on the other', async () => {
@@ -202,10 +202,37 @@ describe('sessions shared through Redis by two proxy instances', () => {
     expect((await b.whoami(cookie)).body).toMatchObject({ kind: 'session', caller: { userId: 'alice' } });
 
     const client = await (keyvs[0]!.store as KeyvRedis<unknown>).getClient();
-    expect((await client.keys('*')).sort()).toEqual([`sess::s:${sidOf(cookie)}`, 'sess::u:alice']);
+    expect((await client.keys('*')).sort()).toEqual([`sess::s:${sidOf(cookie)}`, 'sess::sids:alice']);
 
     expect(await b.sessions.revokeUser('alice')).toBe(1);
     expect((await a.whoami(cookie)).body).toEqual({ kind: 'expired-session' });
     expect(await client.keys('*')).toEqual([]);
+  });
+
+  it('keeps every session of sign-ins on both instances at the same moment, and revoke-all on one ends them all on the other', async () => {
+    const a = await instance({ recheckMs: 0 });
+    const b = await instance({ recheckMs: 0 });
+    const signIns = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? a : b).login('dora')));
+    const cookies = signIns.map((s) => s.cookie);
+    for (const cookie of cookies) expect((await a.whoami(cookie)).body).toMatchObject({ kind: 'session', caller: { userId: 'dora' } });
+
+    expect(await a.sessions.revokeUser('dora')).toBe(16);
+    for (const cookie of cookies) expect((await b.whoami(cookie)).body).toEqual({ kind: 'expired-session' });
+  });
+
+  it('adopts a user list an earlier version wrote, so its sessions stay signed in and can still be revoked', async () => {
+    const a = await instance({ recheckMs: 0 });
+    const b = await instance({ recheckMs: 0 });
+    const { cookie } = await a.login('erik');
+    const sid = sidOf(cookie);
+    // As the previous version left it: the session listed in a whole-value list, no set.
+    await a.sessions.store.index.remove('erik', [sid]);
+    await keyvs.at(-1)!.set('u:erik', [sid]);
+
+    expect((await b.whoami(cookie)).body).toMatchObject({ kind: 'session', caller: { userId: 'erik' } });
+    expect(await a.sessions.store.index.list('erik')).toEqual([sid]);
+    expect(await keyvs.at(-1)!.get('u:erik')).toBeUndefined();
+    expect(await b.sessions.revokeUser('erik')).toBe(1);
+    expect((await a.whoami(cookie)).body).toEqual({ kind: 'expired-session' });
   });
 });
