@@ -101,3 +101,18 @@ export function signOut(ctx: PasskeyContext) {
     res.status(204).end();
   };
 }
+
+/**
+ * POST /sign-out-everywhere: ends every session of the caller, on every instance (the session
+ * index is shared), this browser's included; for someone who lost a device or left a shared
+ * computer signed in. 200 with how many ended.
+ */
+export function signOutEverywhere(ctx: PasskeyContext) {
+  return async (req: Request, res: Response) => {
+    const caller = await requireCaller(ctx.deps.resolveCaller, ctx.deps.sessions, req, res);
+    const endedSessions = await ctx.deps.sessions.revokeUser(caller.userId);
+    await ctx.deps.sessions.destroy(req, res);
+    ctx.deps.log.info({ userId: caller.userId, endedSessions }, 'signed out everywhere');
+    res.json({ endedSessions });
+  };
+}

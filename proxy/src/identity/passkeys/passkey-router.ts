@@ -5,7 +5,7 @@ import { authenticateOptions, authenticateVerify } from './passkey-authenticatio
 import { createChallengeStore } from './passkey-challenges.ts';
 import { createCredentialStore } from './passkey-credentials.ts';
 import type { CeremonyContext, PasskeyContext, PasskeyDeps } from './passkey-deps.ts';
-import { deletePasskey, listPasskeys, me, renamePasskey, signOut } from './passkey-management.ts';
+import { deletePasskey, listPasskeys, me, renamePasskey, signOut, signOutEverywhere } from './passkey-management.ts';
 import { fail, passkeyProblems } from './passkey-problems.ts';
 import { registerOptions, registerVerify } from './passkey-registration.ts';
 
@@ -30,6 +30,7 @@ export type PasskeyRouter = Router & {
  *   PATCH  /passkeys/:id                   {name}
  *   DELETE /passkeys/:id                   also revokes the sessions it signed in
  *   POST   /sign-out                       204
+ *   POST   /sign-out-everywhere            200 { endedSessions }: every session of the caller, on every instance
  *   GET    /me                             the caller, or 401
  * Errors are thrown as ProblemError for the app's error handler to render. Without an RP ID
  * (passkeys off) every /passkeys call answers 404 passkeyProblems.off(); /me and /sign-out
@@ -55,7 +56,7 @@ export function createPasskeyRouter(deps: PasskeyDeps): PasskeyRouter {
 
   const router = express.Router();
   // Scoped to our own paths: other routers (OIDC callbacks) share the `${prefix}/auth` mount.
-  const ours = ['/passkeys', '/sign-out', '/me'];
+  const ours = ['/passkeys', '/sign-out', '/sign-out-everywhere', '/me'];
   router.use(ours, noStore);
   // Off says so to every caller, before the same-site check: nothing here can change anything.
   if (deps.rpId === undefined) router.all(['/passkeys', '/passkeys/*rest'], () => fail(passkeyProblems.off()));
@@ -72,6 +73,7 @@ export function createPasskeyRouter(deps: PasskeyDeps): PasskeyRouter {
     router.delete('/passkeys/:id', deletePasskey(ctx));
   }
   router.post('/sign-out', signOut(ctx));
+  router.post('/sign-out-everywhere', signOutEverywhere(ctx));
   router.get('/me', me(ctx));
   return Object.assign(router, {
     async revokeAllPasskeys(userId: string) {

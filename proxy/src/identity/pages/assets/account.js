@@ -25,6 +25,7 @@ const recoverySection = document.getElementById('recovery-section');
 // Where the organisation sign-in flows send the user back to.
 const arrival = new URLSearchParams(window.location.search);
 const signOutButton = sessionSection.querySelector('[data-testid="sign-out"]');
+const signOutEverywhereButton = sessionSection.querySelector('[data-testid="sign-out-everywhere"]');
 
 // A session cookie, when there is one, wins on the server; the legacy token covers users of the
 // existing app who have no session yet.
@@ -155,9 +156,19 @@ async function signOut() {
   }
 }
 
+async function signOutEverywhere() {
+  try {
+    const { endedSessions } = await callApi('POST', '/sign-out-everywhere');
+    showSignedOut(`You are signed out everywhere (${endedSessions} ${endedSessions === 1 ? 'session' : 'sessions'} ended).`);
+  } catch (err) {
+    showError(messageFor(err, 'manage'));
+  }
+}
+
 addForm?.addEventListener('submit', (event) => {
   event.preventDefault();
   void whileBusy(addButton, addPasskey);
 });
 signOutButton.addEventListener('click', () => void whileBusy(signOutButton, signOut));
+signOutEverywhereButton.addEventListener('click', () => void whileBusy(signOutEverywhereButton, signOutEverywhere));
 start().catch((err) => showError(messageFor(err, 'manage')));
