@@ -1,4 +1,4 @@
-/** The end of the dual-auth window: after it, legacy bearer JWTs are no longer accepted. */
+/** The end of the dual-auth window: after it, legacy tokens (wherever they travel) are no longer accepted. */
 export interface Cutoff {
   date: Date | null;
   passed(): boolean;
@@ -14,7 +14,7 @@ export function createCutoff(isoDateTime: string | undefined, now: () => number 
   const at = WITH_OFFSET.test(text) ? Date.parse(text) : NaN;
   if (Number.isNaN(at)) {
     throw new Error(
-      `legacy JWT cutoff "${isoDateTime}" is not an ISO date-time with an offset (e.g. 2026-03-01T00:00:00Z)`,
+      `legacy token cutoff "${isoDateTime}" is not an ISO date-time with an offset (e.g. 2026-03-01T00:00:00Z)`,
     );
   }
   return { date: new Date(at), passed: () => now() >= at };

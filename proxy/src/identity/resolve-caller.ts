@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stateOf, type RequestState } from '../edge/request-state.ts';
 import type { Caller } from '../routing/route.ts';
 import type { Cutoff } from './cutoff.ts';
 import type { LegacyJwtFailure, LegacyJwtVerifier } from './legacy-jwt/legacy-jwt.ts';
+import { createTokenLocation, type TokenLocation } from './legacy-jwt/token-location.ts';
 import { callerOf } from './sessions/session-user.ts';
 import type { Sessions } from './sessions/sessions.ts';
 
@@ -9,11 +11,12 @@ export type Resolution =
   | { kind: 'session'; caller: Caller }
   /** Our cookie came, but names no live session (expired, revoked, tampered, past the cap). */
   | { kind: 'expired-session' }
+  /** A verified legacy token (a JWT, or an opaque token the legacy API vouched for). */
   | { kind: 'legacy-jwt'; caller: Caller }
   | { kind: 'legacy-jwt-invalid'; reason: LegacyJwtFailure }
-  /** A valid legacy JWT, but the dual-auth window has closed. */
+  /** A valid legacy token, but the dual-auth window has closed. */
   | { kind: 'legacy-jwt-after-cutoff'; caller: Caller }
-  /** Authorization in a scheme we do not handle (Basic, API keys): the legacy API's business. */
+  /** Authorization in a scheme the legacy token does not use (Basic, API keys): the legacy API's business. */
   | { kind: 'foreign-authorization' }
   | { kind: 'anonymous' };
 
@@ -26,14 +29,19 @@ export type ResolveCaller = (req: IncomingMessage, res: ServerResponse) => Promi
 
 export interface CallerResolverDeps {
   sessions: Pick<Sessions, 'carriesCookie' | 'current'>;
+  /** Checks a legacy token: a JWT verifier, or the "who am I" introspection. */
   jwt: LegacyJwtVerifier;
   cutoff: Cutoff;
+  /** Where the legacy token travels (default: `Authorization: Bearer`). */
+  location?: TokenLocation;
 }
 
 const RESOLUTION = Symbol('strangler-proxy.resolution');
 type Memo = { [RESOLUTION]?: Promise<Resolution> };
 
 export function createCallerResolver(deps: CallerResolverDeps): ResolveCaller {
+  const location = deps.location ?? createTokenLocation();
+
   async function resolveOnce(req: IncomingMessage, res: ServerResponse): Promise<Resolution> {
     // A session cookie wins. Only a request that carries ours pays for the store read.
     if (deps.sessions.carriesCookie(req)) {
@@ -41,12 +49,13 @@ export function createCallerResolver(deps: CallerResolverDeps): ResolveCaller {
       // Not downgraded to the next scheme: the browser believes it is signed in and must be told.
       return user ? { kind: 'session', caller: callerOf(user) } : { kind: 'expired-session' };
     }
-    const authorization = req.headers.authorization;
-    if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
-    const token = bearerToken(authorization);
-    if (token === undefined) return { kind: 'foreign-authorization' };
+    const token = location.read(req);
+    if (token === undefined) {
+      const authorization = req.headers.authorization;
+      return authorization === undefined || authorization.trim() === '' ? { kind: 'anonymous' } : { kind: 'foreign-authorization' };
+    }
     if (token === null) return { kind: 'legacy-jwt-invalid', reason: 'malformed' };
-    const verdict = await deps.jwt.verify(token);
+    const verdict = await deps.jwt.verify(token, location.asSent(req));
     if (!verdict.ok) return { kind: 'legacy-jwt-invalid', reason: verdict.reason };
     if (deps.cutoff.passed()) return { kind: 'legacy-jwt-after-cutoff', caller: verdict.caller };
     return { kind: 'legacy-jwt', caller: verdict.caller };
@@ -54,16 +63,31 @@ export function createCallerResolver(deps: CallerResolverDeps): ResolveCaller {
 
   return (req, res) => {
     const memo = req as Memo;
-    const pending = memo[RESOLUTION] ?? resolveOnce(req, res);
+    const pending = memo[RESOLUTION] ?? resolveOnce(req, res).then((resolution) => noteVerified(req, resolution));
     memo[RESOLUTION] = pending;
     return pending;
   };
 }
 
-/** The token of a `Bearer` header; null for a Bearer header without a usable token; undefined for other schemes. */
-function bearerToken(header: string): string | null | undefined {
-  const match = /^\s*(\S+)(?:\s+(.*))?$/.exec(header);
-  if (!match || match[1]!.toLowerCase() !== 'bearer') return undefined;
-  const token = match[2]?.trim();
-  return token && !/\s/.test(token) ? token : null;
+/** The dual-auth window counts what was verified, not what the headers looked like. */
+export function authKindOf(resolution: Resolution): RequestState['arrivedWith'] {
+  switch (resolution.kind) {
+    case 'session':
+      return 'session';
+    case 'legacy-jwt':
+    case 'legacy-jwt-after-cutoff':
+      return 'legacyJwt';
+    case 'legacy-jwt-invalid':
+    case 'expired-session':
+      return 'unverified';
+    default:
+      return 'other';
+  }
+}
+
+function noteVerified(req: IncomingMessage, resolution: Resolution): Resolution {
+  // Requests outside the pipeline (the identity pages' own tests) have no state record.
+  const state = stateOf(req) as RequestState | undefined;
+  if (state) state.arrivedWith = authKindOf(resolution);
+  return resolution;
 }

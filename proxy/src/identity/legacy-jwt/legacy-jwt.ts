@@ -1,7 +1,9 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type KeyObject } from 'jose';
+import { errors, jwtVerify, createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type KeyObject } from 'jose';
 import type { Caller } from '../../routing/route.ts';
+import { callerFromClaims, DEFAULT_CLAIM_PATHS, type ClaimPaths } from './claim-path.ts';
 import { createExpiringLru } from './expiring-lru.ts';
 import { createJwksKeySource, JwksUnavailableError, type JwksKeySourceOptions } from './jwks-keys.ts';
+import type { VerificationKey } from './verification-key.ts';
 
 export type LegacyJwtFailure =
   | 'malformed'
@@ -10,22 +12,44 @@ export type LegacyJwtFailure =
   | 'expired'
   | 'claims'
   | 'unknown-kid'
-  | 'jwks-unavailable';
+  | 'jwks-unavailable'
+  /** The legacy API's "who am I" endpoint said no (401/403) to an opaque token. */
+  | 'rejected'
+  /** The "who am I" endpoint could not be asked, or gave no usable answer (5xx, timeout). */
+  | 'introspection-unavailable';
+
+/** Failures that say nothing about the token: the proxy could not check it, for now. */
+export function cannotVerifyNow(reason: LegacyJwtFailure): boolean {
+  return reason === 'jwks-unavailable' || reason === 'introspection-unavailable';
+}
 
 export type LegacyJwtResult =
   | { ok: true; caller: Caller; expiresAt: number }
   | { ok: false; reason: LegacyJwtFailure };
 
+/** Checks a legacy token: a JWT against keys (here), or an opaque one by asking the legacy API (introspection.ts). */
 export interface LegacyJwtVerifier {
-  /** Never throws: every failure is a reason. */
-  verify(token: string): Promise<LegacyJwtResult>;
+  /**
+   * Never throws: every failure is a reason. `asSent` is the credential field as the client
+   * sent it (TokenLocation.asSent), for checks that hand it back to the legacy API.
+   */
+  verify(token: string, asSent?: Record<string, string>): Promise<LegacyJwtResult>;
 }
 
 export interface LegacyJwtVerifierOptions {
-  jwksUrl: string;
-  issuer: string;
-  audience: string;
+  /** The legacy API's published key set; used unless `key` is given. */
+  jwksUrl?: string;
+  /** Keys configured directly: public keys from a file, or the HMAC secret. */
+  key?: VerificationKey;
+  /** Undefined: `iss` is not checked. */
+  issuer?: string;
+  /** Undefined: `aud` is not checked. */
+  audience?: string;
   algorithms?: string[];
+  /** Claims a token must carry (default `exp`); the user id claim always is. */
+  requiredClaims?: string[];
+  /** Where the user id, roles and username sit in the claims (default sub, role, name). */
+  claims?: ClaimPaths;
   clockToleranceSec?: number;
   /** How many verified tokens to remember (each until its `exp`). */
   maxCachedTokens?: number;
@@ -33,21 +57,26 @@ export interface LegacyJwtVerifierOptions {
   now?: () => number;
 }
 
+// A token without `exp` (only when LEGACY_JWT_REQUIRED_CLAIMS lets one through) is remembered this long.
+const NO_EXPIRY_MEMORY_MS = 300_000;
+
 type Success = Extract<LegacyJwtResult, { ok: true }>;
 
 /**
- * Verifies the legacy API's bearer JWTs against its published keys. The algorithm list is
- * explicit (no `none`, no HMAC with a public key as secret); `exp` and `sub` are required.
+ * Verifies the legacy API's JWTs: against its published keys (JWKS), a public key file or
+ * its HMAC secret. The algorithm list is explicit and fits the key (verification-key.ts: no
+ * `none`, no HMAC with a public key as secret); `exp` and the user id are required by default.
  */
 export function createLegacyJwtVerifier(opts: LegacyJwtVerifierOptions): LegacyJwtVerifier {
   const now = opts.now ?? Date.now;
-  const keys = createJwksKeySource(new URL(opts.jwksUrl), { ...opts.jwks, now });
+  const keys = keySource(opts.key ?? { kind: 'jwks', url: opts.jwksUrl! }, opts, now);
+  const claims = opts.claims ?? DEFAULT_CLAIM_PATHS;
   const verifyOptions: JWTVerifyOptions = {
-    issuer: opts.issuer,
-    audience: opts.audience,
+    ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
+    ...(opts.audience !== undefined ? { audience: opts.audience } : {}),
     algorithms: opts.algorithms ?? ['RS256'],
     clockTolerance: opts.clockToleranceSec ?? 30,
-    requiredClaims: ['exp', 'sub'],
+    requiredClaims: opts.requiredClaims ?? ['exp'],
   };
   // A browser sends the same token on every request: verify it once, then remember it until
   // its expiry. Failures are not remembered, so garbage cannot crowd out good entries.
@@ -59,10 +88,11 @@ export function createLegacyJwtVerifier(opts: LegacyJwtVerifierOptions): LegacyJ
       if (hit) return hit;
       try {
         const payload = await verifyWith(token, keys, { ...verifyOptions, currentDate: new Date(now()) });
-        const caller = callerFrom(payload);
+        const caller = callerFromClaims(payload, claims, 'legacy-jwt');
         if (!caller) return { ok: false, reason: 'claims' };
+        const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : now() + NO_EXPIRY_MEMORY_MS;
         // Shared by every request that presents this token: frozen, so no consumer can alter it for the others.
-        const result: Success = Object.freeze({ ok: true, caller, expiresAt: (payload.exp as number) * 1000 });
+        const result: Success = Object.freeze({ ok: true, caller, expiresAt });
         verified.set(token, result, result.expiresAt);
         return result;
       } catch (err) {
@@ -72,9 +102,11 @@ export function createLegacyJwtVerifier(opts: LegacyJwtVerifierOptions): LegacyJ
   };
 }
 
-async function verifyWith(token: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyWith(token: string, keys: KeyInput, options: JWTVerifyOptions): Promise<JWTPayload> {
   try {
-    return (await jwtVerify(token, keys, options)).payload;
+    // jose's overloads take a key or a key getter, not a value that may be either.
+    const { payload } = typeof keys === 'function' ? await jwtVerify(token, keys, options) : await jwtVerify(token, keys, options);
+    return payload;
   } catch (err) {
     // A token without `kid` while the set holds several usable keys (during a rotation):
     // jose hands back the candidates; the first that verifies wins.
@@ -91,17 +123,19 @@ async function verifyWith(token: string, keys: JWTVerifyGetKey, options: JWTVeri
   }
 }
 
-function callerFrom(payload: JWTPayload): Caller | undefined {
-  if (typeof payload.sub !== 'string' || payload.sub === '') return undefined;
-  const role = payload['role'];
-  const roles = typeof role === 'string' ? [role] : Array.isArray(role) ? role.filter((r) => typeof r === 'string') : [];
-  const name = payload['name'];
-  return Object.freeze({
-    userId: payload.sub,
-    ...(typeof name === 'string' ? { username: name } : {}),
-    roles: Object.freeze(roles) as string[],
-    via: 'legacy-jwt',
-  });
+type KeyInput = JWTVerifyGetKey | KeyObject;
+
+function keySource(key: VerificationKey, opts: LegacyJwtVerifierOptions, now: () => number): KeyInput {
+  switch (key.kind) {
+    case 'jwks':
+      return createJwksKeySource(new URL(key.url), { ...opts.jwks, now });
+    case 'secret':
+      return key.secret;
+    case 'public-keys':
+      // Several keys in a file: tokens name theirs by `kid`, as with a published key set.
+      if (key.keys.length === 1) return key.keys[0]!.key;
+      return createLocalJWKSet({ keys: key.keys.map((k) => k.jwk!) });
+  }
 }
 
 function reasonFor(err: unknown): LegacyJwtFailure {

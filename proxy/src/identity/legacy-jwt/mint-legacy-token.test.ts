@@ -16,7 +16,7 @@ describe('minting legacy tokens for session callers', () => {
     const { privateKeyPem } = await generateDevKeyPair();
     const minter = createLegacyTokenMinter({ privateKeyPem, kid: 'proxy-1', issuer, audience });
     const token = await minter.tokenFor(ada);
-    const jwk = await minter.publicJwk();
+    const jwk = (await minter.publicJwk())!;
     expect(jwk).toMatchObject({ kty: 'RSA', kid: 'proxy-1', alg: 'RS256', use: 'sig' });
     expect(jwk).not.toHaveProperty('d'); // the private part never leaves
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', kid: 'proxy-1' });
@@ -27,7 +27,7 @@ describe('minting legacy tokens for session callers', () => {
 
   it('is accepted by the same verifier the proxy uses for legacy tokens', async () => {
     const minter = createLegacyTokenMinter({ ...(await generateDevKeyPair()), kid: 'proxy-1', issuer, audience });
-    const jwks = await startJwksServer([await minter.publicJwk()]);
+    const jwks = await startJwksServer([(await minter.publicJwk())!]);
     try {
       const verifier = createLegacyJwtVerifier({ jwksUrl: jwks.url, issuer, audience });
       expect(await verifier.verify(await minter.tokenFor(ada))).toMatchObject({
@@ -76,7 +76,7 @@ describe('minting legacy tokens for session callers', () => {
       log: { warn: (_obj, msg) => warnings.push(msg) },
     });
     const token = await minter.tokenFor(ada);
-    await jwtVerify(token, await importJWK(await minter.publicJwk(), 'RS256'), { issuer, audience });
+    await jwtVerify(token, await importJWK((await minter.publicJwk())!, 'RS256'), { issuer, audience });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/generated a throwaway RSA key/);
   });
