@@ -116,7 +116,9 @@ export function createEndpointTemplates(opts: EndpointTemplateOptions): Endpoint
       const placeholder = segment.charCodeAt(0) === 58; /* : */
       let id = placeholder || (segment !== '' && isIdSegment(segment, previous));
       // Learned only after a collection or an id, where REST puts ids: `/api/<resource>` never folds, however many resources.
-      if ((!id || placeholder) && segment !== '' && (afterId || (previous !== undefined && COLLECTION.test(previous)))) {
+      // A value the rules fold counts too: it is one more value at that position, so a mix
+      // of slugs and numbered ones still folds together.
+      if (segment !== '' && (afterId || (previous !== undefined && COLLECTION.test(previous)))) {
         const learned = learn.folds(key) || (!placeholder && observe && learn.observe(key, segment));
         if (learned) source = 'learned';
         id ||= learned;
