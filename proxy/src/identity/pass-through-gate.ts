@@ -5,7 +5,7 @@ import { checkCsrf, checkWebSocketOrigin } from './csrf.ts';
 import type { LegacyCredentials } from './legacy-jwt/legacy-credentials.ts';
 import { cannotVerifyNow } from './legacy-jwt/legacy-jwt.ts';
 import { createTokenLocation, type TokenLocation } from './legacy-jwt/token-location.ts';
-import type { Refusals } from './refusals.ts';
+import { isNavigation, type Refusals } from './refusals.ts';
 import type { Resolution, ResolveCaller } from './resolve-caller.ts';
 
 export interface IdentityGate {
@@ -48,12 +48,17 @@ export function createIdentityGate(deps: {
   allowedOrigins: readonly string[];
   /** Where the legacy token travels (default: `Authorization: Bearer`). */
   location?: TokenLocation;
+  /** The legacy API's own login (LEGACY_LOGIN_ENDPOINT): after the cutoff it would issue a token the proxy refuses. */
+  isLegacyLogin?: (req: IncomingMessage) => boolean;
 }): IdentityGate {
+  const isLegacyLogin = deps.isLegacyLogin ?? (() => false);
   const location = deps.location ?? createTokenLocation();
   return {
     wants(req) {
       if (deps.carriesSessionCookie(req)) return true;
-      return deps.cutoffPassed() && location.carries(req);
+      // After the cutoff the unchanged frontend must not loop between its own login form and
+      // 401s: its page loads go to the sign-in page, its login to a problem pointing there.
+      return deps.cutoffPassed() && (location.carries(req) || isNavigation(req) || isLegacyLogin(req));
     },
     observe(req) {
       const state = stateOf(req);
@@ -66,6 +71,10 @@ export function createIdentityGate(deps: {
       );
     },
     async admit(req, res, opts = {}) {
+      if (deps.cutoffPassed() && isLegacyLogin(req)) {
+        deps.refusals.legacyLoginRetired(req, res);
+        return null;
+      }
       let resolution: Resolution;
       try {
         resolution = await deps.resolve(req, res);
@@ -99,6 +108,14 @@ export function createIdentityGate(deps: {
           await deps.credentials.applySession(req, resolution.caller);
           return resolution;
         }
+        case 'anonymous':
+          // After the cutoff a page load without a session can only end at a sign-in form the
+          // proxy no longer honours: send it to the proxy's sign-in, and back afterwards.
+          if (deps.cutoffPassed() && isNavigation(req)) {
+            deps.refusals.signInFirst(req, res);
+            return null;
+          }
+          return resolution;
         default:
           return resolution;
       }

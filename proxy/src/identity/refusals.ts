@@ -14,6 +14,10 @@ export interface Refusals {
   /** The legacy API's keys (or its "who am I" endpoint) cannot be reached, so a token cannot be checked: 503, try again shortly. */
   cannotVerify(req: IncomingMessage, res: ServerResponse): void;
   csrf(req: IncomingMessage, res: ServerResponse, reason: string): void;
+  /** After the cutoff, a page load with no session: to the sign-in page, and back afterwards. */
+  signInFirst(req: IncomingMessage, res: ServerResponse): void;
+  /** After the cutoff, the legacy API's own login: a problem pointing at the sign-in page, never a token the proxy then refuses. */
+  legacyLoginRetired(req: IncomingMessage, res: ServerResponse): void;
   signInUrl(returnUrl?: string): string;
 }
 
@@ -75,6 +79,26 @@ export function createRefusals(opts: { prefix: string; cutoffDate: Date | null; 
       sendProblem(res, { ...problems.unauthorized(), signInUrl: signIn }, stateOf(req).correlationId, {
         'WWW-Authenticate': `Bearer realm="strangler-proxy", sign-in="${signIn}"`,
       });
+    },
+    signInFirst(req, res) {
+      refuse(req, 'sign-in-required');
+      if (toSignIn(req, res)) return;
+      sendProblem(res, { ...problems.unauthorized(), signInUrl: signIn }, stateOf(req).correlationId);
+    },
+    legacyLoginRetired(req, res) {
+      refuse(req, 'legacy-login-retired');
+      if (toSignIn(req, res)) return;
+      const since = opts.cutoffDate?.toISOString().slice(0, 10) ?? 'now';
+      sendProblem(
+        res,
+        {
+          ...problems.unauthorized(`This sign-in form is no longer in use (since ${since}). Sign in with a passkey or your organisation account at ${signIn}.`),
+          type: 'urn:strangler-proxy:legacy-login-retired',
+          signInUrl: signIn,
+        },
+        stateOf(req).correlationId,
+        { 'WWW-Authenticate': `Cookie realm="strangler-proxy", sign-in="${signIn}"` },
+      );
     },
     csrf(req, res, reason) {
       refuse(req, 'csrf');
