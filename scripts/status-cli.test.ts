@@ -30,6 +30,19 @@ describe('the live table', () => {
     expect(text).toContain('Auth window: No cutoff is set');
   });
 
+  it('names a route the canary guard rolled back, and why', () => {
+    expect(line('enrollments')).toMatch(/POST \/api\/enrollments\s+rolled back from canary 50%\s+140 \/ 60/);
+    expect(text).toContain(
+      '  enrollments: rolled back automatically at 09:02 UTC: 5xx 25% against legacy 0% over 120 requests (60 on the new route); its recovery cannot be seen: POST requests are never shadowed.',
+    );
+    expect(line('course-detail')).not.toContain('rolled back');
+  });
+
+  it('shows what the resilience policies did per legacy endpoint', () => {
+    expect(text).toContain('Legacy endpoints called by migrated routes (the answering instance, since it started):');
+    expect(line('dashboard:users.profile')).toMatch(/^  dashboard:users\.profile\s+40\s+19 \(bulkhead-rejected 19\)\s+120 ms\s+3\s+closed\s+19\s+20% of 50$/);
+  });
+
   it('reads another window when asked', () => {
     const day = formatLiveStatus(snapshotFixture, 'http://localhost:8080', 'day');
     expect(day).toContain('Routes, last 24 hours.');

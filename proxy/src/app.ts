@@ -21,12 +21,14 @@ import { publicOriginResolver } from './edge/public-origin.ts';
 import { createForwardedPolicy } from './edge/forwarded.ts';
 import { checkRequestHead } from './edge/request-head.ts';
 import { createFlags } from './flags/index.ts';
+import { createCanaryGuard } from './canary/canary-guard.ts';
+import { guardMetrics } from './canary/guard-metrics.ts';
+import { createRollbackStore } from './canary/rollback-store.ts';
 import { createKeyv, closeKeyv } from './storage/keyv-store.ts';
 import { createStoreCheck } from './storage/store-check.ts';
 import { StoreUnavailableError } from './storage/store-unavailable.ts';
 import { createSessions } from './identity/sessions/sessions.ts';
-import { createLegacyJwtVerifier } from './identity/legacy-jwt/legacy-jwt.ts';
-import { createLegacyTokenMinter } from './identity/legacy-jwt/mint-legacy-token.ts';
+import { createLegacyIdentity } from './identity/legacy-jwt/legacy-identity.ts';
 import { createCallerResolver } from './identity/resolve-caller.ts';
 import { createCutoff } from './identity/cutoff.ts';
 import { createLegacyCredentials } from './identity/legacy-jwt/legacy-credentials.ts';
@@ -36,8 +38,11 @@ import { createAuthRoutes } from './identity/auth-routes.ts';
 import { createCatchAll } from './legacy/catch-all.ts';
 import { createClientShare } from './legacy/client-share.ts';
 import { createLegacyClient } from './legacy/client.ts';
+import { legacyCallMetrics } from './legacy/resilience-metrics.ts';
 import { createRegistry, loadRouteFiles, type Registry } from './routing/registry.ts';
 import { attachMatch, serveMigrated } from './routing/serve-migrated.ts';
+import { createIdempotency } from './routing/idempotency.ts';
+import { createIdempotencyStore } from './routing/idempotency-store.ts';
 import { createShadowRunner } from './routing/shadow-runner.ts';
 import { createShadowStats, type ShadowStats } from './routing/shadow-stats.ts';
 import { createStatusAccess } from './status/access.ts';
@@ -115,7 +120,11 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
 
   const sessionKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'sess', timeoutMs: config.storeTimeoutMs });
+  // Migrated writes' Idempotency-Key records: shared by every instance, and never failing open.
+  const idempotencyKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'idem', timeoutMs: config.storeTimeoutMs });
   const sessions = createSessions({ keyv: sessionKeyv, secret: sessionSecret(config, log), secure: config.cookieSecure });
+  // The legacy API's own credential: where it travels, how it is checked, how it is minted (LEGACY_TOKEN_*, LEGACY_JWT_*).
+  const legacyToken = createLegacyIdentity(config.legacyToken, config.mint, log);
   // Traffic for the status page: counted in memory from the metrics' one finish listener,
   // flushed to Keyv in the background (counters fail open: throwOnErrors false).
   const statusKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'status', throwOnErrors: false, timeoutMs: config.storeTimeoutMs });
@@ -124,6 +133,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     storage: config.redisUrl ? 'redis' : 'memory',
     flushMs: config.status.flushMs,
     carriesSessionCookie: sessions.carriesCookie,
+    carriesLegacyToken: legacyToken.location.carries,
     log,
     settle: () => finished.drain(),
     templates: createEndpointTemplates({ ...config.status.pathTemplates, caseSensitive: config.routeCase === 'sensitive' }),
@@ -131,27 +141,22 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   // Beside readiness, never in it: probed at LEGACY_HEALTH_PATH, or judged from the catch-all's outcomes.
   const legacyReach = createLegacyReachability({ legacyUrl: config.legacyUrl, healthPath: config.legacyHealthPath });
   const metrics = createMetrics({ legacy: legacyReach });
+  legacy.onEvent(legacyCallMetrics(metrics.registry, () => legacy.health()));
+  // Each canary's two sides compared as requests finish; a rollback is shared through the store.
+  const guardKeyv = createKeyv({ redisUrl: config.redisUrl, namespace: 'guard', timeoutMs: config.storeTimeoutMs });
+  const guard = createCanaryGuard({ routes: registry.routes.map((e) => e.route), flags, store: createRollbackStore(guardKeyv), instanceId: traffic.instanceId, log });
+  guardMetrics(metrics.registry, guard);
+  await guard.start();
   // The one listener each request gets for its end: metrics, the log line, the status page (in batches).
-  const finished = createFinishedHook([metrics.record, requestLog, traffic.record, ...legacyReach.finishedListeners], legacyShare.release);
+  const finished = createFinishedHook([metrics.record, requestLog, traffic.record, guard.record, ...legacyReach.finishedListeners], legacyShare.release);
   shadowStats.onOutcome((route, outcome) => {
     metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
     traffic.recordShadow(route, outcome);
+    guard.recordShadow(route, outcome);
   });
   const cutoff = createCutoff(config.authCutoff);
-  const minter = createLegacyTokenMinter({
-    privateKeyPem: config.mint.privateKeyPem,
-    kid: config.mint.kid,
-    issuer: config.legacyJwt.issuer,
-    audience: config.legacyJwt.audience,
-    lifetimeSec: config.mint.lifetimeSec,
-    log,
-  });
-  const resolveCaller = createCallerResolver({
-    sessions,
-    jwt: createLegacyJwtVerifier({ ...config.legacyJwt }),
-    cutoff,
-  });
-  const credentials = createLegacyCredentials(minter, sessions.cookieName);
+  const resolveCaller = createCallerResolver({ sessions, jwt: legacyToken.verifier, cutoff, location: legacyToken.location });
+  const credentials = createLegacyCredentials(legacyToken.minter, sessions.cookieName, legacyToken.location);
   const refusals = createRefusals({ prefix, cutoffDate: cutoff.date, clearCookie: sessions.clearCookie });
   const gate = createIdentityGate({
     resolve: resolveCaller,
@@ -160,6 +165,8 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     credentials,
     refusals,
     allowedOrigins: [...new Set([config.auth.publicOrigin, ...config.allowedOrigins])],
+    location: legacyToken.location,
+    isLegacyLogin: isLegacyLogin(config.legacyLogin),
   });
   const readiness = createReadiness({
     flags,
@@ -193,13 +200,17 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
         circuits: () => legacy.health(),
         noisyPaths: (routeId) => shadowStats.snapshot(routeId).noisyPaths,
         cutoff,
+        guard,
+        endpoints: () => legacy.endpoints(),
       },
       prefix,
+      rollbacks: { guard, refusals, allowedOrigins: [...new Set([config.auth.publicOrigin, ...config.allowedOrigins])] },
     }),
   );
   // The key the legacy API trusts for tokens the proxy mints for cookie sessions.
   own.get('/.well-known/jwks.json', async (_req, res) => {
-    res.json({ keys: [await minter.publicJwk()] });
+    const jwk = await legacyToken.minter.publicJwk(); // none when minting with the legacy API's HMAC secret
+    res.json({ keys: jwk ? [jwk] : [] });
   });
   own.use((req) => {
     throw new ProblemError(problems.notFound(`${req.method} ${req.originalUrl} is not one of the proxy's endpoints.`));
@@ -209,6 +220,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     serveMigrated({
       registry,
       flags,
+      guard,
       gate,
       credentials,
       refusals,
@@ -218,6 +230,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       shadow,
       shadowMaxBodyBytes: config.shadow.maxBodyBytes,
       shadowTimeoutMs: 30_000,
+      idempotency: createIdempotency({ store: createIdempotencyStore(idempotencyKeyv), maxAnswerBytes: config.idempotencyMaxAnswerBytes, log }),
       log,
     }),
   );
@@ -302,7 +315,9 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       );
       return;
     }
-    // Plain pass-through: the catch-all echoes the correlation id in its one writeHead.
+    // Plain pass-through: the catch-all echoes the correlation id in its one writeHead. A legacy
+    // token is checked on the side, for the dual-auth counts only.
+    gate.observe(req);
     catchAll.forward(req, res);
   }
 
@@ -347,7 +362,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       sendProblem(upgradeResponse(req, socket), problem, correlationId);
       return noted(problem.status);
     }
-    if (!gate.wants(req)) return catchAll.upgrade(req, socket, head, noted);
+    if (!gate.wants(req)) {
+      gate.observe(req);
+      return catchAll.upgrade(req, socket, head, noted);
+    }
     const res = upgradeResponse(req, socket);
     gate.admit(req, res, { webSocket: true }).then(
       (admitted) => {
@@ -422,9 +440,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       clearInterval(sweep);
       clearTimeout(timer);
       finished.close(); // the last requests' log lines, metrics and counts
+      guard.close();
       catchAll.close();
       await traffic.close();
-      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
+      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), closeKeyv(idempotencyKeyv), closeKeyv(guardKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
     },
   };
 }
@@ -461,6 +480,12 @@ const MALFORMED_DETAIL: Record<number, string> = {
   408: 'The request head did not arrive in time.',
   431: 'The request headers are too large.',
 };
+
+/** The legacy API's own login endpoint, as configured (LEGACY_LOGIN_ENDPOINT); the query never counts. */
+function isLegacyLogin(login: Config['legacyLogin']): ((req: IncomingMessage) => boolean) | undefined {
+  if (!login) return undefined;
+  return (req) => req.method === login.method && (req.url === login.path || req.url!.startsWith(`${login.path}?`));
+}
 
 /** `urn:strangler-proxy:too-many-fields` -> `too-many-fields`: the reason the log line and the status page show. */
 function problemName(problem: Problem): string {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadOpenApiPaths, type DocumentedPath } from './status/openapi-paths.ts';
 import { DEFAULT_LEARN_THRESHOLD } from './status/path-template.ts';
+import { CLAIM_PATH } from './identity/legacy-jwt/claim-path.ts';
+import { legacyTokenSettings, type LegacyTokenSettings } from './identity/legacy-jwt/legacy-token-settings.ts';
 
 /**
  * Environment -> typed, validated configuration. Every variable is listed in README.md;
@@ -67,14 +69,35 @@ const schema = z.object({
   SHADOW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   STORE_TIMEOUT_MS: z.coerce.number().int().min(10, 'must be at least 10').max(30_000, 'must be at most 30000 (30 s)').default(1_000),
+  IDEMPOTENCY_MAX_ANSWER_BYTES: z.coerce.number().int().min(1_024, 'must be at least 1024').max(16 * 1024 * 1024, 'must be at most 16777216 (16 MiB)').default(1024 * 1024),
 
   // Who is calling: legacy JWTs, and the proxy's own sessions
+  // The legacy credential (identity/legacy-jwt/legacy-token-settings.ts checks how they fit together)
+  LEGACY_TOKEN_SCHEMES: z.string().optional(),
+  LEGACY_TOKEN_HEADER: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name, e.g. X-Auth-Token').optional(),
+  LEGACY_TOKEN_COOKIE: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a cookie name, e.g. jwt').optional(),
   LEGACY_JWKS_URL: httpUrl.optional(),
+  LEGACY_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  LEGACY_JWT_SECRET: z.string().min(1).optional(),
+  LEGACY_JWT_SECRET_FILE: z.string().min(1).optional(),
+  LEGACY_JWT_SECRET_ENCODING: z.enum(['utf8', 'base64', 'base64url', 'hex'], 'must be utf8 (the secret as written), base64, base64url or hex').default('utf8'),
+  LEGACY_JWT_ALGORITHMS: z.string().optional(),
   LEGACY_JWT_ISSUER: z.string().min(1).default('https://legacy.education.example'),
   LEGACY_JWT_AUDIENCE: z.string().min(1).default('education-platform'),
+  LEGACY_JWT_REQUIRED_CLAIMS: z.string().min(1).default('exp'),
   LEGACY_JWT_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
+  LEGACY_USER_ID_CLAIM: z.string().regex(CLAIM_PATH, 'must be a claim name or dotted path, e.g. sub, id or user.id').optional(),
+  LEGACY_ROLES_CLAIM: z.string().regex(CLAIM_PATH, 'must be a claim name or dotted path, e.g. role or realm_access.roles').optional(),
+  LEGACY_USERNAME_CLAIM: z.string().regex(CLAIM_PATH, 'must be a claim name or dotted path, e.g. name or user.username').optional(),
+  LEGACY_INTROSPECTION_URL: z.string().min(1).optional(),
+  LEGACY_INTROSPECTION_CACHE_S: z.coerce.number().int().min(0).max(3600, 'must be at most 3600 (an hour)').default(60),
+  LEGACY_INTROSPECTION_TIMEOUT_MS: z.coerce.number().int().min(100, 'must be at least 100').max(30_000, 'must be at most 30000').default(3_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   COOKIE_SECURE: bool.optional(),
+  LEGACY_LOGIN_ENDPOINT: z
+    .string()
+    .regex(/^(GET|POST|PUT|PATCH) \/[^\s?#]*$/, 'must be a method and a path, e.g. POST /api/auth/login')
+    .optional(),
   AUTH_CUTOFF: z.iso.datetime({ offset: true, message: 'must be an ISO date-time with offset, e.g. 2027-03-01T00:00:00Z' }).optional(),
   MINT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
   MINT_KEY_ID: z.string().min(1).default('strangler-proxy-1'),
@@ -107,7 +130,7 @@ const schema = z.object({
 export type RawConfig = z.output<typeof schema>;
 
 /** Never echoed in an error: the message goes to stderr and from there into log collectors. */
-const SECRETS: ReadonlySet<string> = new Set(['STATUS_TOKEN', 'SESSION_SECRET', 'OIDC_CLIENT_SECRET', 'MINT_PRIVATE_KEY', 'UNLEASH_TOKEN', 'REDIS_URL']);
+const SECRETS: ReadonlySet<string> = new Set(['STATUS_TOKEN', 'SESSION_SECRET', 'OIDC_CLIENT_SECRET', 'MINT_PRIVATE_KEY', 'UNLEASH_TOKEN', 'REDIS_URL', 'LEGACY_JWT_SECRET']);
 
 /** Every environment variable the proxy reads (README.md's table and docker-compose.yml are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -146,13 +169,18 @@ export interface Config {
   redisUrl: string | undefined;
   /** The longest one store (Redis) call may take; then the request gets 503 with Retry-After. */
   storeTimeoutMs: number;
-  legacyJwt: { jwksUrl: string; issuer: string; audience: string; clockToleranceSec: number };
+  /** Largest migrated answer kept for Idempotency-Key retries (routing/idempotency.ts). */
+  idempotencyMaxAnswerBytes: number;
+  /** The legacy API's credential: where it travels, how it is checked, how tokens are minted for session callers. */
+  legacyToken: LegacyTokenSettings;
   /** Undefined: a random secret per process (development only; sessions do not survive a restart). */
   sessionSecret: string | undefined;
   /** Secure cookies everywhere but plain-http localhost development. */
   cookieSecure: boolean;
   /** End of the dual-auth window: after it, legacy JWTs are refused at the proxy. */
   authCutoff: string | undefined;
+  /** The legacy API's own login, `POST /api/auth/login`: after the cutoff it answers a problem pointing at sign-in. */
+  legacyLogin: { method: string; path: string } | undefined;
   mint: { privateKeyPem: string | undefined; kid: string; lifetimeSec: number };
   /** Origins allowed to send cookie-authenticated unsafe requests (CSRF); the public origin is always in. */
   allowedOrigins: string[];
@@ -231,15 +259,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shadow: { maxConcurrent: c.SHADOW_MAX_CONCURRENCY, maxBodyBytes: c.SHADOW_MAX_BODY_BYTES },
     redisUrl: c.REDIS_URL,
     storeTimeoutMs: c.STORE_TIMEOUT_MS,
-    legacyJwt: {
-      jwksUrl: c.LEGACY_JWKS_URL ?? `${c.LEGACY_URL}/.well-known/jwks.json`,
-      issuer: c.LEGACY_JWT_ISSUER,
-      audience: c.LEGACY_JWT_AUDIENCE,
-      clockToleranceSec: c.LEGACY_JWT_CLOCK_SKEW_S,
-    },
+    idempotencyMaxAnswerBytes: c.IDEMPOTENCY_MAX_ANSWER_BYTES,
+    legacyToken: legacyToken(c),
     sessionSecret: c.SESSION_SECRET,
     cookieSecure: c.COOKIE_SECURE ?? !isLocalHttp(c.PUBLIC_URL),
     authCutoff: c.AUTH_CUTOFF,
+    legacyLogin: c.LEGACY_LOGIN_ENDPOINT ? { method: c.LEGACY_LOGIN_ENDPOINT.split(' ')[0]!, path: c.LEGACY_LOGIN_ENDPOINT.split(' ')[1]! } : undefined,
     mint: { privateKeyPem: c.MINT_PRIVATE_KEY?.replace(/\\n/g, '\n'), kid: c.MINT_KEY_ID, lifetimeSec: c.MINT_TOKEN_LIFETIME_S },
     allowedOrigins: parseOrigins(c.ALLOWED_ORIGINS),
     auth: authConfig(c),
@@ -285,6 +310,12 @@ function openApiPaths(file: string): DocumentedPath[] {
   } catch (err) {
     throw new ConfigError([`LEGACY_OPENAPI_FILE=${JSON.stringify(file)}: ${(err as Error).message}`]);
   }
+}
+
+function legacyToken(c: RawConfig): LegacyTokenSettings {
+  const outcome = legacyTokenSettings(c);
+  if (!outcome.ok) throw new ConfigError(outcome.problems);
+  return outcome.settings;
 }
 
 /** A quarter of the pool by default: no one client can fill it; it takes four, each at its limit. */

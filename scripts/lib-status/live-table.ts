@@ -1,11 +1,13 @@
 import { count, millis, percent, plural } from '../../proxy/src/status/format.ts';
+import type { EndpointFigures } from '../../proxy/src/legacy/endpoint-figures.ts';
 import type { SideTraffic, StatusSnapshot, TrafficWindow } from '../../proxy/src/status/snapshot.ts';
 
 const TOP_UNMIGRATED = 10;
 
 /**
  * The snapshot as a terminal screen for the migration team: one row per route (traffic,
- * 5xx and p95 on each side, shadow match rate), then the legacy API's health, what the
+ * 5xx and p95 on each side, shadow match rate), the canary guard's rollbacks with their
+ * reasons, then the legacy API's health, what the policies did per legacy endpoint, what the
  * catch-all still forwards (top 10 endpoints) and the dual-auth window. Plain text, no colour.
  */
 export function formatLiveStatus(s: StatusSnapshot, source: string, window: TrafficWindow = 'hour'): string {
@@ -35,6 +37,12 @@ export function formatLiveStatus(s: StatusSnapshot, source: string, window: Traf
     ]),
   ];
   if (routes.length === 0) out.push('  (no migrated routes declared)');
+  // A proxy older than the canary guard sends no `guard`.
+  const rolledBack = routes.filter((r) => r.guard?.rollback);
+  if (rolledBack.length > 0) {
+    out.push('', 'Rolled back by the canary guard (the legacy API serves everyone until staff clear it on the status page, or the flag changes):');
+    for (const r of rolledBack) out.push(`  ${r.id}: ${r.guard.rollback!.text}; ${r.guard.rollback!.recovery}.`);
+  }
 
   const { health, catchAll, unmigrated, authWindow } = s.legacy;
   const c = catchAll[window];
@@ -42,6 +50,7 @@ export function formatLiveStatus(s: StatusSnapshot, source: string, window: Traf
   out.push(
     '',
     `Legacy API: ${health.summary}`,
+    ...endpointRows(s.legacy.endpoints ?? []),
     `Catch-all, ${label}: ${plural(c.requests, 'request')}, 5xx ${errors(c)}, p95 ${millis(c.p95Ms)}.`,
     '',
     top.length === 0
@@ -58,6 +67,34 @@ export function formatLiveStatus(s: StatusSnapshot, source: string, window: Traf
   }
   out.push(unmigrated.verdict, '', `Auth window: ${authWindow.summary}`);
   return out.join('\n') + '\n';
+}
+
+/** What the legacy client's policies did, per route and legacy endpoint, on the answering instance. */
+function endpointRows(endpoints: readonly EndpointFigures[]): string[] {
+  if (endpoints.length === 0) return [];
+  return [
+    'Legacy endpoints called by migrated routes (the answering instance, since it started):',
+    ...columns([
+      ['ROUTE:ENDPOINT', 'CALLS', 'ERRORS', 'P95', 'RETRIES', 'BREAKER', 'BULKHEAD REJECTED', 'CACHE HITS'],
+      ...endpoints.map((e) => [
+        e.key,
+        count(e.calls),
+        e.errors === 0 ? '0' : `${count(e.errors)} (${errorKinds(e)})`,
+        millis(e.p95Ms),
+        count(e.retries),
+        `${e.breaker.state}${e.breaker.transitions ? `, ${plural(e.breaker.transitions, 'change')}` : ''}`,
+        count(e.bulkheadRejections),
+        e.cache.hitRate === null ? '–' : `${percent(e.cache.hitRate)} of ${count(e.cache.hits + e.cache.misses)}`,
+      ]),
+    ]),
+  ];
+}
+
+function errorKinds(e: EndpointFigures): string {
+  return Object.entries(e.outcomes)
+    .filter(([kind, n]) => n && !['ok', '4xx', 'aborted'].includes(kind))
+    .map(([kind, n]) => `${kind} ${count(n)}`)
+    .join(', ');
 }
 
 function errors(side: SideTraffic): string {

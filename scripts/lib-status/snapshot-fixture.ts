@@ -1,4 +1,5 @@
-import type { RouteStatus, RouteTraffic, SideTraffic, StatusSnapshot, TrafficWindow } from '../../proxy/src/status/snapshot.ts';
+import { GUARD_DEFAULTS } from '../../proxy/src/canary/guard-config.ts';
+import type { RouteGuardStatus, RouteStatus, RouteTraffic, SideTraffic, StatusSnapshot, TrafficWindow } from '../../proxy/src/status/snapshot.ts';
 
 /** For tests: a status snapshot as a proxy with a shadowed dashboard and a canary course page would answer. */
 
@@ -19,6 +20,8 @@ const traffic = (legacy: SideTraffic, shadow: SideTraffic, migrated: SideTraffic
 const same = <T>(value: T): Record<TrafficWindow, T> => ({ hour: value, day: value, week: value });
 const parity = (compared: number, match: number) => ({ compared, match, mismatch: compared - match, errors: 0, skipped: 0, matchRate: compared ? match / compared : null });
 
+const watching: RouteGuardStatus = { settings: GUARD_DEFAULTS, watches: 'Rolls the canary back when ...', window: null, rollback: null, events: [], shared: true };
+
 const route = (over: Partial<RouteStatus> & Pick<RouteStatus, 'id' | 'method' | 'path' | 'flag' | 'state' | 'traffic'>): RouteStatus => ({
   replaces: null,
   owner: 'Course team',
@@ -26,6 +29,7 @@ const route = (over: Partial<RouteStatus> & Pick<RouteStatus, 'id' | 'method' | 
   migratedDate: null,
   notes: null,
   parity: { windows: same(parity(0, 0)), recentMismatches: [], noisyPaths: [] },
+  guard: watching,
   summary: '',
   ...over,
 });
@@ -66,9 +70,46 @@ export const snapshotFixture: StatusSnapshot = {
       state: { word: 'canary', label: 'canary 25%', rollout: 25, shadow: false, flagExists: true, flagEnabled: true, lastChangedAt: null, unchangedSinceStartup: false },
       traffic: same(traffic(side(300, 0, 30.5), none, side(100, 2, 61))),
     }),
+    route({
+      id: 'enrollments',
+      method: 'POST',
+      path: '/api/enrollments',
+      flag: 'route.enrollments',
+      owner: 'Enrolment team',
+      state: { word: 'rolled-back', label: 'rolled back from canary 50%', rollout: 50, shadow: false, flagExists: true, flagEnabled: true, lastChangedAt: null, unchangedSinceStartup: false },
+      traffic: same(traffic(side(140, 0, 40), none, side(60, 15, 52))),
+      guard: {
+        ...watching,
+        rollback: {
+          at: '2027-01-10T09:02:00.000Z',
+          reason: 'errors',
+          detail: '5xx 25% against legacy 0% over 120 requests (60 on the new route)',
+          flag: { name: 'route.enrollments', enabled: true, rollout: 50 },
+          instance: 'proxy-a1',
+          shadowSince: { match: 0, mismatch: 0, failed: 0 },
+          text: 'rolled back automatically at 09:02 UTC: 5xx 25% against legacy 0% over 120 requests (60 on the new route)',
+          recovery: 'its recovery cannot be seen: POST requests are never shadowed',
+        },
+      },
+    }),
   ],
   legacy: {
     health: { reachable: true, judgedBy: 'probe', path: '/health', latencyMs: 4, checkedAt: '2027-01-10T09:30:11.000Z', error: null, circuits: [], openCircuits: 0, summary: 'Reachable (4 ms); all 6 circuits closed on this instance.' },
+    endpoints: [
+      {
+        key: 'dashboard:users.profile',
+        route: 'dashboard',
+        endpoint: 'users.profile',
+        calls: 40,
+        outcomes: { ok: 21, 'bulkhead-rejected': 19 },
+        errors: 19,
+        p95Ms: 120,
+        retries: 3,
+        breaker: { state: 'closed', transitions: 0, lastChangedAt: null },
+        bulkheadRejections: 19,
+        cache: { hits: 10, misses: 40, hitRate: 0.2 },
+      },
+    ],
     catchAll: same(side(5400, 12, 88)),
     unmigrated: {
       since: '2027-01-03T00:00:00.000Z',

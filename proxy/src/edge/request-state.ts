@@ -19,10 +19,13 @@ export interface RequestState {
   /** For migrated routes: what the flags decided (`legacy`, `shadow`, `migrated`). */
   decision?: 'legacy' | 'shadow' | 'migrated';
   /**
-   * The credentials the request arrived with, read from the raw headers on arrival (the
-   * pipeline later swaps our cookie for a minted bearer): the status page's dual-auth shares.
+   * How the request proved who it is, for the status page's dual-auth window: on arrival,
+   * from the raw headers ('unverified' while a legacy token waits to be checked); then, once
+   * identity is resolved, what verified (identity/resolve-caller.ts authKindOf).
    */
-  arrivedWith: 'session' | 'legacyJwt' | 'other';
+  arrivedWith: 'session' | 'legacyJwt' | 'unverified' | 'other';
+  /** A legacy token checked on the side of a request forwarded without the gate: arrivedWith is final once it settles. */
+  verifying?: Promise<void>;
   /** Why the proxy answered itself instead of passing the request on (servedBy 'proxy'): a problem type's name. */
   refusal?: string;
   /** Whose share of the legacy pool the request counts against while in flight (legacy/client-share.ts). */

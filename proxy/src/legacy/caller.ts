@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { cacheKey, type CacheScope, type LegacyCache } from './cache.ts';
+import type { LegacyCallEvent } from './call-events.ts';
 import type { BindRequest, CallOptions, LegacyCaller, LegacyResponse } from './client.ts';
 import type { EndpointPipeline } from './endpoint-pipeline.ts';
 import { LegacyCallError } from './errors.ts';
@@ -11,6 +12,8 @@ export interface CallerDeps {
   cache: LegacyCache;
   pipelineFor(routeId: string, endpoint: string, overrides?: EndpointPolicyOverrides): EndpointPipeline;
   log: Logger;
+  /** Cache lookups are reported here (the pipeline reports the rest). */
+  emit?(event: LegacyCallEvent): void;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -48,12 +51,19 @@ export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
         opts.cache.ttlMs ??
         deps.pipelineFor(req.routeId, opts.endpoint, req.policies).policy.cacheTtlMs ??
         DEFAULT_CACHE_TTL_MS;
+      let fetched = false;
+      const load = (signal: AbortSignal) => {
+        fetched = true;
+        return getBody<T>(path, opts, signal);
+      };
       try {
-        return await deps.cache.getOrFetch(scope, key, ttlMs, (signal) => getBody<T>(path, opts, signal), req.signal);
+        return await deps.cache.getOrFetch(scope, key, ttlMs, load, req.signal);
       } catch (err) {
         // A caller who leaves a shared fetch gets its signal's reason; say it our way.
         if (req.signal?.aborted) throw new LegacyCallError(opts.endpoint, 'aborted', 'the caller went away');
         throw err;
+      } finally {
+        deps.emit?.({ type: 'cache', hit: !fetched, route: req.routeId, endpoint: opts.endpoint });
       }
     },
 
@@ -99,10 +109,10 @@ function buildRequest(
   req: BindRequest,
 ): LegacyRequest {
   const headers: Record<string, string> = {
+    ...req.credentials,
     accept: 'application/json',
     'x-correlation-id': req.correlationId,
   };
-  if (req.authorization) headers.authorization = req.authorization;
   if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
   let text: string | undefined;
   if (body !== undefined) {

@@ -11,7 +11,7 @@ afterAll(() => server.close());
 const as = (userId: string | undefined, extra: object = {}) => ({
   routeId: 'dashboard',
   correlationId: `corr-${userId}`,
-  authorization: `Bearer token-of-${userId}`,
+  credentials: { authorization: `Bearer token-of-${userId}` },
   userId,
   ...extra,
 });

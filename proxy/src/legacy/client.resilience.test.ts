@@ -9,7 +9,7 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-const bindArgs = { routeId: 'dashboard', correlationId: 'corr-1', authorization: 'Bearer legacy-jwt', userId: 'u-1' };
+const bindArgs = { routeId: 'dashboard', correlationId: 'corr-1', credentials: { authorization: 'Bearer legacy-jwt' }, userId: 'u-1' };
 
 /** Answers with the statuses in turn, then keeps answering the last one. */
 function statuses(path: string, sequence: Array<number | 'slow' | 'reset'>, hits = hitCounter(), retryAfter?: string) {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { createLegacyCache } from './cache.ts';
 import { bindCaller } from './caller.ts';
+import { createCallEvents, type EndpointEvent, type LegacyCallListener } from './call-events.ts';
+import { createEndpointFigures, type EndpointFigures } from './endpoint-figures.ts';
 import { createEndpointPipeline, type BreakerState, type EndpointPipeline } from './endpoint-pipeline.ts';
 import {
   DEFAULT_ENDPOINT_POLICY,
@@ -10,6 +12,8 @@ import {
 } from './policies.ts';
 
 export { LegacyCallError, type LegacyCallErrorKind } from './errors.ts';
+export type { EndpointFigures } from './endpoint-figures.ts';
+export type { LegacyCallEvent, LegacyCallListener } from './call-events.ts';
 
 export interface LegacyClientOptions {
   /** Legacy origin, e.g. http://127.0.0.1:4000 (a path prefix is kept). */
@@ -65,8 +69,8 @@ export interface LegacyCaller {
 export interface BindRequest {
   routeId: string;
   correlationId: string;
-  /** The caller's credentials for the legacy API, sent as the Authorization header. */
-  authorization?: string;
+  /** The caller's credential fields for the legacy API (Authorization, a token header or a Cookie: identity/legacy-jwt/token-location.ts). */
+  credentials?: Readonly<Record<string, string>>;
   /** Required for user-scoped cache entries. */
   userId?: string;
   signal?: AbortSignal;
@@ -78,6 +82,10 @@ export interface LegacyClient {
   bind(req: BindRequest): LegacyCaller;
   /** One entry per (route, endpoint) called so far, keyed `routeId:endpoint`. */
   health(): Array<{ key: string; state: BreakerState }>;
+  /** What the policies did per (route, endpoint) since start: calls, errors by kind, retries, breaker, bulkhead, cache. */
+  endpoints(): EndpointFigures[];
+  /** Hears every call, retry, breaker move, bulkhead rejection and cache lookup (metrics); returns the unsubscribe function. */
+  onEvent(listener: LegacyCallListener): () => void;
   /** Disconnects Redis. */
   close(): Promise<void>;
 }
@@ -97,21 +105,29 @@ export async function createLegacyClient(opts: LegacyClientOptions): Promise<Leg
     log: opts.log,
   });
 
+  const events = createCallEvents();
+  const figures = createEndpointFigures();
+  events.on(figures.record);
+
   // Breaker state must outlive requests: one pipeline per (route, endpoint), for good.
   const pipelines = new Map<string, EndpointPipeline>();
   function pipelineFor(routeId: string, endpoint: string, overrides?: EndpointPolicyOverrides): EndpointPipeline {
     const key = `${routeId}:${endpoint}`;
     let pipeline = pipelines.get(key);
     if (!pipeline) {
-      pipeline = createEndpointPipeline(key, endpoint, resolvePolicy(defaults, overrides?.[endpoint]), opts.log);
+      const emit = (event: EndpointEvent) => events.emit({ ...event, route: routeId, endpoint });
+      pipeline = createEndpointPipeline(key, endpoint, resolvePolicy(defaults, overrides?.[endpoint]), opts.log, emit);
       pipelines.set(key, pipeline);
     }
     return pipeline;
   }
+  const health = () => [...pipelines.values()].map((p) => ({ key: p.key, state: p.state() }));
 
   return {
-    bind: (req) => bindCaller({ baseUrl, cache, pipelineFor, log: opts.log }, req),
-    health: () => [...pipelines.values()].map((p) => ({ key: p.key, state: p.state() })),
+    bind: (req) => bindCaller({ baseUrl, cache, pipelineFor, log: opts.log, emit: events.emit }, req),
+    health,
+    endpoints: () => figures.figures(health()),
+    onEvent: events.on,
     close: () => cache.close(),
   };
 }

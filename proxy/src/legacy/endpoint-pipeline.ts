@@ -15,11 +15,13 @@ import {
 } from 'cockatiel';
 import type { Logger } from 'pino';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
+import { answerOutcome, errorOutcome, type BreakerState, type EndpointEvent } from './call-events.ts';
 import { LegacyCallError } from './errors.ts';
 import { CallCancelled, type AttemptResult } from './http-attempt.ts';
 import type { EndpointPolicy } from './policies.ts';
+import { rejectionLog } from './rejection-log.ts';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerState } from './call-events.ts';
 
 /** Statuses worth another try: the same request may well succeed a moment later. */
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -78,12 +80,16 @@ class RetryLater extends Error {
  * The breaker counts transport errors, attempt timeouts, 5xx, 408 and 429. A cancelled
  * call (caller gone, deadline) counts for nothing, except that cockatiel closes a
  * half-open breaker whose probe ends that way; the next failures re-open it.
+ *
+ * `emit` hears what the policies do (calls and their outcome, retries, breaker moves,
+ * bulkhead rejections) for the metrics and the status page; a rejection is also logged.
  */
 export function createEndpointPipeline(
   key: string,
   endpoint: string,
   policy: EndpointPolicy,
   log: Logger,
+  emit: (event: EndpointEvent) => void = () => {},
 ): EndpointPipeline {
   const deadline = timeout(policy.deadlineMs, TimeoutStrategy.Aggressive);
   const retries = retry(handleType(RetryLater), {
@@ -113,6 +119,12 @@ export function createEndpointPipeline(
   });
   breaker.onHalfOpen(() => log.info({ breaker: key }, 'legacy circuit half-open: probing'));
   breaker.onReset(() => log.info({ breaker: key }, 'legacy circuit closed'));
+  breaker.onStateChange((state) => emit({ type: 'breaker', state: stateWord(state) }));
+  const warnRejected = rejectionLog(log, key, policy.bulkhead);
+  slots.onReject(() => {
+    emit({ type: 'bulkhead-rejected' });
+    warnRejected();
+  });
 
   function retryDelay(outcome: Outcome, retryNo: number, deadlineAt: number): number | undefined {
     let hinted: number | undefined;
@@ -160,33 +172,41 @@ export function createEndpointPipeline(
           const outcome = await attemptOnce(send, callSignal);
           const delayMs = retryable && attempt < policy.retries ? retryDelay(outcome, attempt + 1, deadlineAt) : undefined;
           if (delayMs !== undefined) {
+            emit({ type: 'retry' });
             callLog.warn({ endpoint, retry: attempt + 1, delayMs, reason: describe(outcome) }, 'legacy call failed; retrying');
             throw new RetryLater(outcome, delayMs);
           }
           if (outcome.ok) return outcome.result;
           throw outcome.error;
         }, callSignal);
+      const startedAt = performance.now();
+      const seconds = () => (performance.now() - startedAt) / 1000;
       try {
-        return await deadline.execute(({ signal: callSignal }) => attemptWithRetries(callSignal), signal);
+        const result = await deadline.execute(({ signal: callSignal }) => attemptWithRetries(callSignal), signal);
+        emit({ type: 'call', outcome: answerOutcome(result), seconds: seconds() });
+        return result;
       } catch (err) {
         // A RetryLater never gets here: the loop only stops retrying once the call's
         // signal fired, and by then the deadline policy has already answered.
-        throw toCallError(err, signal);
+        const failure = toCallError(err, signal);
+        emit({ type: 'call', outcome: errorOutcome(failure), seconds: seconds() });
+        throw failure;
       }
     },
     state() {
-      switch (breaker.state) {
-        case CircuitState.Closed:
-          return 'closed';
-        case CircuitState.HalfOpen:
-          return 'half-open';
-        default:
-          // cockatiel moves to half-open only when the next call arrives; the status
-          // page should already say that the next call will be let through as a probe.
-          return Date.now() - openedAt >= policy.breaker.halfOpenAfterMs ? 'half-open' : 'open';
-      }
+      const state = stateWord(breaker.state);
+      // cockatiel moves to half-open only when the next call arrives; the status
+      // page should already say that the next call will be let through as a probe.
+      if (state === 'open' && Date.now() - openedAt >= policy.breaker.halfOpenAfterMs) return 'half-open';
+      return state;
     },
   };
+}
+
+function stateWord(state: CircuitState): BreakerState {
+  if (state === CircuitState.Closed) return 'closed';
+  if (state === CircuitState.HalfOpen) return 'half-open';
+  return 'open'; // Open, or Isolated by hand
 }
 
 function describe(outcome: Outcome): string {

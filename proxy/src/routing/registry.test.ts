@@ -72,6 +72,12 @@ describe('route declarations are checked at start-up', () => {
     expect(refusal([route({ upstream: { 'x.y': { retries: -1 } } })])).toMatch(/upstream "x.y"/);
   });
 
+  it('refuses a canary guard it cannot follow, naming the field', () => {
+    expect(refusal([route({ guard: { errors: { margin: 25 } } })])).toContain('route "r" (GET /api/r): guard: errors.margin: must be between 0 and 1');
+    expect(refusal([route({ guard: { latency: { marginMS: 300 } } as never })])).toMatch(/guard: latency: Unrecognized key: "marginMS"/);
+    expect(() => createRegistry([route({ guard: { windowMs: 60_000, latency: false } }), route({ id: 'off', path: '/api/off', flag: 'route.off', guard: false })], '/_proxy')).not.toThrow();
+  });
+
   it('maps a request to the legacy endpoint it replaces, query kept', () => {
     const registry = createRegistry([route({ path: '/api/dashboard', replaces: 'GET /api/home' })], '/_proxy');
     const match = routed(registry, 'GET', '/api/dashboard?lang=nb')!;

@@ -6,6 +6,8 @@ import { compilePath, fillPath, matchPath, shadows, type PathPattern } from './p
 import { pathReadings } from './normalise-path.ts';
 import { problems as answers, type Problem } from '../edge/problem.ts';
 import { validateShadowRules } from './shadow-rules.ts';
+import { validateGuard } from '../canary/guard-config.ts';
+import { validateIdempotency } from './idempotency-settings.ts';
 import { DEFAULT_ENDPOINT_POLICY, resolvePolicy } from '../legacy/policies.ts';
 
 export interface RegisteredRoute {
@@ -107,6 +109,8 @@ export function createRegistry(routes: readonly MigratedRoute[], reservedPrefix:
       problems.push(`${where}: collides with the proxy's reserved prefix ${reservedPrefix}`);
     }
     for (const p of validateShadowRules(route.shadow ?? {})) problems.push(`${where}: shadow rules: ${p}`);
+    for (const p of validateGuard(route.guard)) problems.push(`${where}: guard: ${p}`);
+    for (const p of validateIdempotency(route.method, route.idempotency)) problems.push(`${where}: ${p}`);
     for (const [endpoint, policy] of Object.entries(route.upstream ?? {})) {
       try {
         resolvePolicy(DEFAULT_ENDPOINT_POLICY, policy);

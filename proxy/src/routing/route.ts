@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { LegacyCaller } from '../legacy/client.ts';
+import type { GuardDeclaration } from '../canary/guard-config.ts';
 import type { EndpointPolicyOverrides } from '../legacy/policies.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -49,6 +50,19 @@ export interface ShadowRules {
 }
 
 /**
+ * Idempotency records (routing/idempotency.ts) for a route whose method is not safe: a request
+ * with an Idempotency-Key has its first answer kept per caller and key, and retries get it back.
+ */
+export interface IdempotencySettings {
+  /** How long an answer is kept for retries, in seconds. Default 86400 (24 h). */
+  ttlSeconds?: number;
+  /** Refuse a request without an Idempotency-Key (400). Default false: the unchanged frontend sends none. */
+  required?: boolean;
+  /** Longest a running request holds its key, in seconds: a crashed instance's claim frees after this. Default 60. */
+  leaseSeconds?: number;
+}
+
+/**
  * One migrated route: its declaration (read by the registry, the status page and
  * migration-status.md alike) and its handler.
  */
@@ -76,6 +90,14 @@ export interface MigratedRoute {
   shadow?: ShadowRules;
   /** Resilience and cache settings per upstream endpoint this route calls. */
   upstream?: EndpointPolicyOverrides;
+  /**
+   * The canary guard: while the flag serves some users from this route, when it does worse than
+   * the legacy API (5xx, p95, shadow mismatches) everyone goes back to legacy until staff clear it.
+   * Defaults in canary/guard-config.ts; `false` turns it off for this route.
+   */
+  guard?: GuardDeclaration | false;
+  /** POST, PUT, PATCH and DELETE routes: how Idempotency-Key requests are recorded. */
+  idempotency?: IdempotencySettings;
   handle(ctx: RouteContext): Promise<RouteResult>;
 }
 

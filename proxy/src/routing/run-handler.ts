@@ -8,8 +8,8 @@ export interface HandlerRun {
   req: IncomingMessage;
   params: Record<string, string>;
   caller: Caller;
-  /** What the legacy API is shown for this caller (their JWT, or one minted for their session). */
-  authorization: string | undefined;
+  /** What the legacy API is shown for this caller (their own token, or one minted for their session), as header fields. */
+  credentials: Record<string, string>;
   correlationId: string;
   body: unknown;
   signal: AbortSignal;
@@ -33,7 +33,7 @@ export function runHandler(run: HandlerRun): Promise<RouteResult> {
     legacy: run.legacy.bind({
       routeId: run.route.id,
       correlationId: run.correlationId,
-      authorization: run.authorization,
+      credentials: run.credentials,
       userId: run.caller.userId,
       signal: run.signal,
       policies: run.route.upstream,

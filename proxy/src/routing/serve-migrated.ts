@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ProblemError } from '../edge/problem.ts';
 import { stateOf } from '../edge/request-state.ts';
+import type { CanaryGuard } from '../canary/canary-guard.ts';
 import type { Flags } from '../flags/index.ts';
 import type { IdentityGate } from '../identity/pass-through-gate.ts';
 import type { LegacyCredentials } from '../identity/legacy-jwt/legacy-credentials.ts';
@@ -11,6 +12,7 @@ import type { CatchAll } from '../legacy/catch-all.ts';
 import type { LegacyClient } from '../legacy/client.ts';
 import { isLegacyCallError, legacyProblem } from '../legacy/errors.ts';
 import { anonymousKey } from './anonymous-key.ts';
+import type { Idempotency } from './idempotency.ts';
 import type { Registry, RouteMatch } from './registry.ts';
 import type { Caller, RouteResult } from './route.ts';
 import { runHandler } from './run-handler.ts';
@@ -20,6 +22,8 @@ import type { ShadowRunner } from './shadow-runner.ts';
 export interface MigratedDeps {
   registry: Registry;
   flags: Flags;
+  /** Rollbacks in force: the canary's users go back to the legacy API. */
+  guard: Pick<CanaryGuard, 'rolledBack'>;
   gate: IdentityGate;
   credentials: LegacyCredentials;
   refusals: Refusals;
@@ -29,6 +33,8 @@ export interface MigratedDeps {
   shadow: ShadowRunner;
   shadowMaxBodyBytes: number;
   shadowTimeoutMs: number;
+  /** Idempotency-Key records for migrated writes (routing/idempotency.ts). */
+  idempotency: Idempotency;
   log: Logger;
 }
 
@@ -63,6 +69,8 @@ export function serveMigrated(deps: MigratedDeps): RequestHandler {
     const caller: Caller | undefined = resolution.kind === 'session' || resolution.kind === 'legacy-jwt' ? resolution.caller : undefined;
 
     let side = deps.flags.decide(route.flag, { userId: caller?.userId, sessionId: anonymousKey(req) });
+    // Rolled back: the legacy API answers the canary's users, and shadow shows whether the route has recovered.
+    if (side === 'migrated' && deps.guard.rolledBack(route.id)) side = 'shadow';
     // Shadow runs the handler a second time on the side: only for reads, and only for someone it can run as.
     if (side === 'shadow' && (!SAFE_FOR_SHADOW.has(req.method!) || !caller)) side = 'legacy';
     state.decision = side;
@@ -79,9 +87,9 @@ export function serveMigrated(deps: MigratedDeps): RequestHandler {
       deps.refusals.unauthenticated(req, res);
       return;
     }
-    const authorization = await deps.credentials.authorizationFor(caller, req);
+    const credentials = await deps.credentials.headersFor(caller, req);
     const handlerRun = (signal: AbortSignal, body: unknown) =>
-      runHandler({ route, req, params: match.params, caller, authorization, correlationId: state.correlationId, body, signal, legacy: deps.legacy, log: deps.log });
+      runHandler({ route, req, params: match.params, caller, credentials, correlationId: state.correlationId, body, signal, legacy: deps.legacy, log: deps.log });
 
     if (side === 'shadow') {
       const ticket = deps.shadow.begin(route.id, route.shadow ?? {});
@@ -100,7 +108,7 @@ export function serveMigrated(deps: MigratedDeps): RequestHandler {
         maxBodyBytes: deps.shadowMaxBodyBytes,
         timeoutMs: deps.shadowTimeoutMs,
         runMigrated: (signal) => handlerRun(signal, undefined),
-        fetchLegacyAgain: (signal) => fetchLegacy(deps.legacyUrl + legacyUrl, authorization, state.correlationId, signal),
+        fetchLegacyAgain: (signal) => fetchLegacy(deps.legacyUrl + legacyUrl, credentials, state.correlationId, signal),
       });
       return;
     }
@@ -111,14 +119,15 @@ export function serveMigrated(deps: MigratedDeps): RequestHandler {
     res.once('close', () => {
       if (!res.writableFinished) clientGone.abort();
     });
-    let result: RouteResult;
-    try {
-      result = await handlerRun(clientGone.signal, body);
-    } catch (err) {
-      if (isLegacyCallError(err)) throw new ProblemError(legacyProblem(err));
-      throw err;
-    }
-    send(req, res, result);
+    const run = async (): Promise<RouteResult> => {
+      try {
+        return await handlerRun(clientGone.signal, body);
+      } catch (err) {
+        if (isLegacyCallError(err)) throw new ProblemError(legacyProblem(err));
+        throw err;
+      }
+    };
+    send(req, res, await deps.idempotency.around({ req, route, caller, params: match.params, body }, run));
   };
 }
 
@@ -139,9 +148,9 @@ function send(req: IncomingMessage, res: ServerResponse, result: RouteResult): v
   res.end(req.method === 'HEAD' ? undefined : payload);
 }
 
-async function fetchLegacy(url: string, authorization: string | undefined, correlationId: string, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
+async function fetchLegacy(url: string, credentials: Record<string, string>, correlationId: string, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, {
-    headers: { accept: 'application/json', 'x-correlation-id': correlationId, ...(authorization ? { authorization } : {}) },
+    headers: { ...credentials, accept: 'application/json', 'x-correlation-id': correlationId },
     signal,
     redirect: 'manual',
   });

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { Keyv } from 'keyv';
 import pino from 'pino';
-import type { RequestState } from '../edge/request-state.ts';
+import type { FinishedRequest, RequestState } from '../edge/request-state.ts';
 import { createTrafficAccounting, type TrafficAccounting } from './accounting.ts';
 import { createEndpointTemplates } from './path-template.ts';
 import { DAY, HOUR, MINUTE } from './traffic-buckets.ts';
@@ -61,7 +61,7 @@ describe('traffic accounting', () => {
     expect(d.migrated).toMatchObject({ n: 5, e5: 2 });
     expect(d.refused).toBe(2);
     expect(view.windows.hour.has('own')).toBe(false);
-    expect(view.days[0]!.auth).toEqual({ session: 0, legacyJwt: 0, other: 14 });
+    expect(view.days[0]!.auth).toEqual({ session: 0, legacyJwt: 0, unverified: 0, other: 14 });
   });
 
   it('keeps the last hour, day and week apart and drops what is older', async () => {
@@ -118,7 +118,7 @@ describe('traffic accounting', () => {
     });
   });
 
-  it('classifies how each request authenticated from the raw headers', async () => {
+  it('classifies on arrival from the raw headers: a legacy token is unverified until it is checked', async () => {
     const a = accounting(new Keyv(), clock(NOW).now);
     request(a, { headers: { cookie: 'theme=dark; sp_session=s%3Aabc' } });
     request(a, { headers: { cookie: 'sp_session=s%3Aabc', authorization: 'Bearer ey.x.y' } });
@@ -127,7 +127,7 @@ describe('traffic accounting', () => {
     request(a, { headers: { authorization: 'Basic dTpw' } });
     request(a, {});
     await a.flush();
-    expect((await a.view()).days[0]!.auth).toEqual({ session: 2, legacyJwt: 2, other: 2 });
+    expect((await a.view()).days[0]!.auth).toEqual({ session: 2, legacyJwt: 0, unverified: 2, other: 2 });
     // As the request arrived, not as the pipeline left it (our cookie swapped for a minted bearer).
     const arrived = { method: 'GET', url: '/x', headers: { cookie: 'sp_session=s%3Aabc' } } as unknown as IncomingMessage;
     const arrivedWith = a.arrivedWith(arrived);
@@ -135,6 +135,31 @@ describe('traffic accounting', () => {
     a.record({ correlationId: 'c', startedAt: 0n, method: 'GET', url: '/x', servedBy: 'legacy', route: 'catch-all', arrivedWith, status: 200, seconds: 0.01 });
     await a.flush();
     expect((await a.view()).days[0]!.auth.session).toBe(3);
+  });
+
+  it('counts a token checked on the side as what it verified to, once the check settles', async () => {
+    const a = createTrafficAccounting({
+      keyv: new Keyv(),
+      storage: 'memory',
+      flushMs: 60_000,
+      carriesSessionCookie: () => false,
+      carriesLegacyToken: (req) => (req.headers.authorization ?? '').startsWith('Token '),
+      log,
+      now: clock(NOW).now,
+    });
+    const token = { method: 'GET', url: '/x', headers: { authorization: 'Token abc' } } as unknown as IncomingMessage;
+    const bearer = { method: 'GET', url: '/x', headers: { authorization: 'Bearer abc' } } as unknown as IncomingMessage;
+    expect(a.arrivedWith(token)).toBe('unverified');
+    expect(a.arrivedWith(bearer)).toBe('other'); // not where this legacy API's token travels
+    // The edge records the request's own state record: the check settles into it after the response.
+    let verified!: () => void;
+    const done: FinishedRequest = { correlationId: 'v', startedAt: 0n, method: 'GET', url: '/x', servedBy: 'legacy', route: 'catch-all', arrivedWith: 'unverified', status: 200, seconds: 0.01 };
+    done.verifying = new Promise<void>((resolve) => (verified = resolve)).then(() => void (done.arrivedWith = 'legacyJwt'));
+    a.record(done);
+    const flushed = a.flush(); // waits for the check
+    verified();
+    await flushed;
+    expect((await a.view()).days[0]!.auth).toMatchObject({ legacyJwt: 1, unverified: 0 });
   });
 
   it('adds up instances that share a store, and survives a restart', async () => {

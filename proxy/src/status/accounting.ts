@@ -25,7 +25,11 @@ export interface TrafficAccounting {
   readonly storage: 'memory' | 'redis';
   readonly flushMs: number;
   readonly startedAt: number;
-  /** On arrival, before the pipeline changes any header: which credentials came (for RequestState.arrivedWith). */
+  /**
+   * On arrival, before the pipeline changes any header: which credentials came, provisionally
+   * (RequestState.arrivedWith): our session cookie, a legacy token not yet checked
+   * ('unverified'), or neither. Identity resolution replaces it with what verified.
+   */
   arrivedWith(req: IncomingMessage): AuthKind;
   /** A finished request (an edge finished-hook listener). */
   record(done: FinishedRequest): void;
@@ -48,6 +52,8 @@ export interface TrafficAccountingOptions {
   flushMs: number;
   /** Cheap: does the Cookie header carry our session cookie? (sessions.carriesCookie) */
   carriesSessionCookie(req: IncomingMessage): boolean;
+  /** Cheap: does a legacy token travel where it is configured to? (TokenLocation.carries; default `Authorization: Bearer`) */
+  carriesLegacyToken?(req: IncomingMessage): boolean;
   log: Logger;
   now?: () => number;
   /** Recent requests kept in memory (default 10 000). */
@@ -60,7 +66,7 @@ export interface TrafficAccountingOptions {
   templates?: EndpointTemplates;
 }
 
-const BEARER = /^\s*bearer\s/i;
+const BEARER = /^\s*bearer(\s|$)/i;
 const MISMATCHES_KEPT = 10;
 const PATHS_PER_MISMATCH = 10;
 
@@ -80,10 +86,19 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
   let lastWarnAt = 0;
   let queue: Promise<void> = Promise.resolve();
 
+  const carriesLegacyToken = opts.carriesLegacyToken ?? ((req: IncomingMessage) => req.headers.authorization !== undefined && BEARER.test(req.headers.authorization));
+  // Requests whose legacy token is still being checked (each check has its own time limit).
+  const checking = new Set<Promise<void>>();
+
+  /** Every finished request recorded, its token check included: before a read or a flush. */
+  async function settled(): Promise<void> {
+    opts.settle?.();
+    if (checking.size) await Promise.all(checking);
+  }
+
   function authKind(req: IncomingMessage): AuthKind {
     if (opts.carriesSessionCookie(req)) return 'session';
-    const authorization = req.headers.authorization;
-    return authorization !== undefined && BEARER.test(authorization) ? 'legacyJwt' : 'other';
+    return carriesLegacyToken(req) ? 'unverified' : 'other';
   }
 
   async function writeOnce(forceIndex: boolean): Promise<void> {
@@ -142,7 +157,14 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
       ring.push(done.correlationId, at, done.method, q === -1 ? url : url.slice(0, q), done.route, done.servedBy, done.refusal, side, done.status, ms);
       if (side === 'own') return;
       recorder.request(done.route, side, done.status, ms, at);
-      recorder.auth(done.arrivedWith, at);
+      if (done.verifying) {
+        // Counted when its token has been checked: what verified, not what the header looked like.
+        const counted: Promise<void> = done.verifying.then(() => {
+          recorder.auth(done.arrivedWith, at);
+          checking.delete(counted);
+        });
+        checking.add(counted);
+      } else recorder.auth(done.arrivedWith, at);
       // Only what the legacy API really served counts towards its unmigrated endpoints.
       if (done.route === 'catch-all' && side === 'legacy') recorder.catchAll(templates.endpoint(done.method, url), at);
     },
@@ -161,12 +183,9 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
       list.length = Math.min(list.length, MISMATCHES_KEPT);
       mismatchesChanged = true;
     },
-    flush: () => {
-      opts.settle?.();
-      return flush();
-    },
+    flush: () => settled().then(() => flush()),
     async view() {
-      opts.settle?.();
+      await settled();
       const view = await store.read(instanceId, { startedAt, lastFlushAt }, now());
       regroupEndpoints(view.days, templates);
       return view;
@@ -177,6 +196,7 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
     },
     async close() {
       clearInterval(timer);
+      await settled();
       await flush(true);
     },
   };

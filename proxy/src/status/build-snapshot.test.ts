@@ -94,7 +94,7 @@ describe('the status snapshot', () => {
     expect(s.legacy.health).toMatchObject({ reachable: true, openCircuits: 1, judgedBy: 'probe', summary: 'Reachable (GET /health answered in 4 ms); 1 of 1 circuits not closed on this instance: course:courses.detail (open).' });
     expect(s.legacy.authWindow.cutoff).toBe('2027-03-01T00:00:00.000Z');
     expect(s.legacy.authWindow.days.map((d) => [d.date, d.legacyJwt])).toEqual([['2027-02-10', 1], ['2027-02-09', 1], ['2027-02-08', 0]]);
-    expect(s.legacy.authWindow.summary).toMatch(/^Legacy JWTs are accepted until 2027-03-01T00:00:00.000Z \(19 days left\)\. Over the last 3 days, 0% of 2 requests came with a session cookie, 100% with a legacy JWT/);
+    expect(s.legacy.authWindow.summary).toMatch(/^Legacy tokens are accepted until 2027-03-01T00:00:00.000Z \(19 days left\)\. Over the last 3 days, 0% of 2 requests came with a session cookie, 100% with a verified legacy token/);
     expect(s.counters).toMatchObject({ storage: 'redis', description: 'in Redis, summed across 1 instance, since 2027-02-08 12:00 UTC' });
     expect(byId(s, 'profile')).toMatchObject({ state: { label: 'canary 35% + shadow' }, traffic: { hour: { shadow: { requests: 1 } } }, parity: { noisyPaths: ['generatedAt'] } });
     expect(byId(s, 'home-v2').notes).toBe('Replaces <b>home</b>');

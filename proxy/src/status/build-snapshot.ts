@@ -1,13 +1,17 @@
 import type { LegacyReachability } from '../health/legacy-reachability.ts';
 import type { Flags } from '../flags/index.ts';
 import type { Cutoff } from '../identity/cutoff.ts';
+import type { CanaryGuard, RouteGuardView } from '../canary/canary-guard.ts';
+import { resolveGuard } from '../canary/guard-config.ts';
+import type { EndpointFigures } from '../legacy/endpoint-figures.ts';
 import type { BreakerState } from '../legacy/endpoint-pipeline.ts';
 import type { Registry } from '../routing/registry.ts';
 import type { TrafficAccounting, TrafficView } from './accounting.ts';
 import { count, when } from './format.ts';
 import { quantileMs, upperBoundMs, BUCKET_COUNT, newHistogram, addHistogram } from './histogram.ts';
+import { guardStatus } from './guard-section.ts';
 import { authWindow, legacyHealth, unmigratedTraffic } from './legacy-section.ts';
-import { routeState } from './route-state.ts';
+import { rolledBackState, routeState } from './route-state.ts';
 import type { ParityWindow, RouteStatus, RouteTraffic, SideTraffic, StatusSnapshot, TrafficWindow } from './snapshot.ts';
 import { TRAFFIC_WINDOWS } from './snapshot.ts';
 import { summaryLine } from './summary-line.ts';
@@ -24,6 +28,10 @@ export interface StatusSources {
   /** Noise the shadow comparison learned per route (ShadowStats.snapshot(id).noisyPaths). */
   noisyPaths: (routeId: string) => string[];
   cutoff: Cutoff;
+  /** The canary guard (its rollbacks, history and windows); without it, each route's declared settings only. */
+  guard?: Pick<CanaryGuard, 'view'>;
+  /** What the legacy client's policies did per (route, endpoint) (LegacyClient.endpoints). */
+  endpoints?: () => EndpointFigures[];
 }
 
 const WINDOW_LABELS: Record<TrafficWindow, string> = { hour: 'last hour', day: 'last 24 hours', week: 'last 7 days' };
@@ -36,22 +44,28 @@ const P95_CAP = upperBoundMs(BUCKET_COUNT - 2);
  * dual-auth window. Flush this instance first (accounting.flush()) for its latest numbers.
  */
 export async function buildStatusSnapshot(src: StatusSources): Promise<StatusSnapshot> {
-  const [view, health] = await Promise.all([src.traffic.view(), legacyHealth(src.reachability, src.circuits())]);
+  const [view, health, guards] = await Promise.all([
+    src.traffic.view(),
+    legacyHealth(src.reachability, src.circuits()),
+    Promise.all(src.registry.routes.map(({ route }) => src.guard?.view(route.id) ?? declaredOnly(route.guard))),
+  ]);
   const now = view.now;
   const sevenDaysCounted = view.countingSince <= now - 7 * DAY;
   const unmigrated = unmigratedTraffic(view, src.registry.routes, sevenDaysCounted, src.traffic.storage);
 
-  const routes: RouteStatus[] = src.registry.routes.map(({ route, replaces }) => {
+  const routes: RouteStatus[] = src.registry.routes.map(({ route, replaces }, i) => {
     const traffic = perWindow((w) => routeTraffic(view.windows[w].get(route.id)));
     const parity = perWindow((w) => parityOf(view.windows[w].get(route.id)));
     const replacedElsewhere = replaces ? `${replaces.method} ${replaces.pattern.source}` : null;
-    const state = routeState(src.flags.state(route.flag), {
+    const guard = guardStatus(guards[i]!, route.method, now);
+    const flagState = routeState(src.flags.state(route.flag), {
       migratedDate: route.migratedDate,
       replacedElsewhere,
       legacyAnsweredLastWeek: traffic.week.answeredByLegacy.requests,
       replacedEndpointLastWeek: unmigrated.endpoints.filter((e) => e.replacedBy === route.id).reduce((sum, e) => sum + e.count, 0),
       sevenDaysCounted,
     }, src.traffic.startedAt);
+    const state = guard.rollback ? rolledBackState(flagState) : flagState;
     const recentMismatches = view.mismatches[route.id] ?? [];
     return {
       id: route.id,
@@ -66,6 +80,7 @@ export async function buildStatusSnapshot(src: StatusSources): Promise<StatusSna
       state,
       traffic,
       parity: { windows: parity, recentMismatches, noisyPaths: src.noisyPaths(route.id) },
+      guard,
       summary: summaryLine({
         method: route.method,
         flag: route.flag,
@@ -73,6 +88,7 @@ export async function buildStatusSnapshot(src: StatusSources): Promise<StatusSna
         traffic,
         parity,
         latestMismatchPaths: recentMismatches[0]?.paths ?? [],
+        rollback: guard.rollback,
         now,
       }),
     };
@@ -88,11 +104,16 @@ export async function buildStatusSnapshot(src: StatusSources): Promise<StatusSna
     routes,
     legacy: {
       health,
+      endpoints: src.endpoints?.() ?? [],
       catchAll: perWindow((w) => sideTraffic(view.windows[w].get('catch-all')?.legacy ?? null)),
       unmigrated,
       authWindow: authWindow(view, src.cutoff),
     },
   };
+}
+
+function declaredOnly(declaration: Parameters<typeof resolveGuard>[0]): RouteGuardView {
+  return { settings: resolveGuard(declaration), window: null, rollback: null, events: [], shared: true };
 }
 
 function perWindow<T>(f: (w: TrafficWindow) => T): Record<TrafficWindow, T> {

@@ -107,33 +107,34 @@ function replacedBy(routes: readonly RegisteredRoute[], method: string, path: st
   return null;
 }
 
-/** Per UTC day from the day counting began: how requests arrived (session cookie, legacy JWT, neither). */
+/** Per UTC day from the day counting began: how requests proved who they are (session, verified legacy token, unverifiable, neither). */
 export function authWindow(view: TrafficView, cutoff: Cutoff): AuthWindow {
   const firstDay = view.countingSince - (view.countingSince % DAY);
   const days: AuthDay[] = view.days
     .filter((d) => d.start >= firstDay)
     .map((d) => {
-      const total = d.auth.session + d.auth.legacyJwt + d.auth.other;
+      const total = d.auth.session + d.auth.legacyJwt + d.auth.unverified + d.auth.other;
       return {
         date: new Date(d.start).toISOString().slice(0, 10),
         session: d.auth.session,
         legacyJwt: d.auth.legacyJwt,
+        unverified: d.auth.unverified,
         other: d.auth.other,
         total,
         sessionShare: total ? d.auth.session / total : null,
         legacyJwtShare: total ? d.auth.legacyJwt / total : null,
       };
     });
-  const week = days.slice(0, 7).reduce((sum, d) => ({ s: sum.s + d.session, j: sum.j + d.legacyJwt, o: sum.o + d.other }), { s: 0, j: 0, o: 0 });
-  const total = week.s + week.j + week.o;
+  const week = days.slice(0, 7).reduce((sum, d) => ({ s: sum.s + d.session, j: sum.j + d.legacyJwt, u: sum.u + d.unverified, o: sum.o + d.other }), { s: 0, j: 0, u: 0, o: 0 });
+  const total = week.s + week.j + week.u + week.o;
   const shares = total
-    ? `${days.length === 1 ? 'Today (UTC)' : `Over the last ${Math.min(7, days.length)} days`}, ${percent(week.s / total)} of ${count(total)} requests came with a session cookie, ${percent(week.j / total)} with a legacy JWT and ${percent(week.o / total)} with neither.`
+    ? `${days.length === 1 ? 'Today (UTC)' : `Over the last ${Math.min(7, days.length)} days`}, ${percent(week.s / total)} of ${count(total)} requests came with a session cookie, ${percent(week.j / total)} with a verified legacy token, ${percent(week.u / total)} with a credential the proxy could not verify and ${percent(week.o / total)} with neither.`
     : 'No requests counted yet.';
   const at = cutoff.date;
   const window = !at
-    ? 'No cutoff is set: legacy JWTs are accepted with no end date.'
+    ? 'No cutoff is set: legacy tokens are accepted with no end date.'
     : cutoff.passed()
-      ? `The window closed at ${at.toISOString()}: legacy JWTs are refused at the proxy.`
-      : `Legacy JWTs are accepted until ${at.toISOString()} (${plural(Math.ceil((at.getTime() - view.now) / DAY), 'day')} left).`;
+      ? `The window closed at ${at.toISOString()}: legacy tokens are refused at the proxy.`
+      : `Legacy tokens are accepted until ${at.toISOString()} (${plural(Math.ceil((at.getTime() - view.now) / DAY), 'day')} left).`;
   return { cutoff: at ? at.toISOString() : null, cutoffPassed: cutoff.passed(), days, summary: `${window} ${shares}` };
 }

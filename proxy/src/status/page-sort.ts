@@ -52,7 +52,7 @@ export function pageHref(q: PageQuery, change: Partial<PageQuery>): string {
   return s ? `?${s}` : '?';
 }
 
-const STATE_ORDER = { proxied: 0, shadow: 1, canary: 2, migrated: 3, retired: 4 } as const;
+const STATE_ORDER = { proxied: 0, shadow: 1, 'rolled-back': 2, canary: 3, migrated: 4, retired: 5 } as const;
 
 type Key = string | number | null;
 

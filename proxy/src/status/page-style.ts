@@ -29,6 +29,8 @@ th[aria-sort=descending] a::after{content:" \\25BC"}
 .state-canary{background:#fff8c5;border-color:#bf8700;color:#4d2d00}
 .state-migrated{background:#dafbe1;border-color:#2da44e;color:#044f1e}
 .state-retired{background:#fbefff;border-color:#a475f9;color:#512a97}
+.state-rolled-back{background:#ffebe9;border-color:#cf222e;color:#82071e}
+.verdict.bad{border-color:#cf222e;background:#ffebe9}
 .tag{display:inline-block;margin-left:.4rem;padding:0 .35rem;border:1px solid #8c959f;border-radius:.3rem;font-size:.75em;font-weight:400;color:#57606a;white-space:nowrap}
 .tag-openapi{border-color:#218bff;color:#0a3069}
 .tag-learned{border-color:#bf8700;color:#4d2d00}

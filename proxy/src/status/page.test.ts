@@ -119,4 +119,73 @@ describe('the status page', () => {
     expect(found).toContain('value="abc-1"');
     expect(page({ correlationId: 'nope' }, { id: 'nope', found: null })).toContain('No request with correlation id <code>nope</code>');
   });
+
+  it('shows what each route\'s canary guard watches, and a rollback with its reason and the button that clears it', () => {
+    const html = page();
+    expect(html).toContain('<h4 id="guard-beta-h">Canary guard</h4>');
+    expect(html).toContain("Rolls the canary back when, over the last 5 minutes on an instance: 5xx rate more than 5 points above legacy&#39;s (at least 50 requests on each side)");
+    expect(html).not.toContain('clear-rollback');
+
+    const beta = snapshot.routes.find((r) => r.id === 'beta')!;
+    const rolledBack = {
+      ...snapshot,
+      routes: snapshot.routes.map((r) =>
+        r !== beta
+          ? r
+          : {
+              ...r,
+              state: { ...r.state, word: 'rolled-back' as const, label: 'rolled back from canary 35% + shadow' },
+              guard: {
+                ...r.guard,
+                rollback: {
+                  at: snapshot.generatedAt,
+                  reason: 'errors' as const,
+                  detail: '5xx 25% against legacy 0% over 120 requests (60 on the new route)',
+                  flag: { name: 'route.beta', enabled: true, rollout: 35 },
+                  instance: 'i-1',
+                  shadowSince: { match: 200, mismatch: 0, failed: 0 },
+                  text: 'rolled back automatically at 14:02 UTC: 5xx 25% against legacy 0% over 120 requests (60 on the new route)',
+                  recovery: 'shadow has matched 200 of the last 200 since the rollback',
+                },
+                events: [{ kind: 'rolled-back' as const, at: snapshot.generatedAt, detail: 'x', text: 'Rolled back automatically at 14:02 UTC: <b>x</b>.' }],
+              },
+            },
+      ),
+    };
+    const after = renderStatusPage(rolledBack, parsePageQuery({}), undefined, '/_proxy/status');
+    expect(after).toContain('<span class="state state-rolled-back">rolled back from canary 35% + shadow</span>');
+    expect(after).toContain('<p class="verdict bad" id="rollback-beta">Rolled back automatically at 14:02 UTC: 5xx 25% against legacy 0% over 120 requests (60 on the new route). Everyone is served by the legacy API');
+    expect(after).toContain('<p>Since the rollback: shadow has matched 200 of the last 200 since the rollback.</p>');
+    expect(after).toContain('<form method="post" action="/_proxy/status/routes/beta/clear-rollback"><button type="submit">Clear the rollback: serve the canary (35%) again</button></form>');
+    expect(after).toContain('<li>Rolled back automatically at 14:02 UTC: &lt;b&gt;x&lt;/b&gt;.</li>');
+    expect(rowOrder(renderStatusPage(rolledBack, parsePageQuery({ sort: 'state', dir: 'asc' }), undefined, '/_proxy/status'))).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('shows what the resilience policies did per legacy endpoint, where the circuits were', () => {
+    const withEndpoints = {
+      ...snapshot,
+      legacy: {
+        ...snapshot.legacy,
+        endpoints: [
+          {
+            key: 'beta:users.profile',
+            route: 'beta',
+            endpoint: 'users.profile',
+            calls: 40,
+            outcomes: { ok: 21, 'bulkhead-rejected': 19 },
+            errors: 19,
+            p95Ms: 120,
+            retries: 3,
+            breaker: { state: 'open' as const, transitions: 1, lastChangedAt: snapshot.generatedAt },
+            bulkheadRejections: 19,
+            cache: { hits: 10, misses: 40, hitRate: 0.2 },
+          },
+        ],
+      },
+    };
+    const html = renderStatusPage(withEndpoints, parsePageQuery({}), undefined, '/_proxy/status');
+    expect(html).toContain('<table id="legacy-endpoints">');
+    expect(html).toContain('<th scope="row"><code>beta:users.profile</code></th><td class="num">40</td><td class="num bad">19<span class="sub">bulkhead-rejected 19</span></td><td class="num">120 ms</td><td class="num">3</td><td class="bad">open<span class="sub">1 change, last');
+    expect(html).toContain('<td class="num bad">19</td><td class="num">20%<span class="sub">10 of 50</span></td>');
+  });
 });

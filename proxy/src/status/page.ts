@@ -1,6 +1,7 @@
 import { count, millis, percent, when } from './format.ts';
 import { STATUS_CSS } from './page-style.ts';
 import { pageHref, sortEndpoints, sortRoutes, type EndpointColumn, type PageQuery, type RouteColumn } from './page-sort.ts';
+import { endpointsTable, guardBlock } from './page-guard.ts';
 import type { RecentRequest, RouteStatus, SideTraffic, StatusSnapshot, TrafficWindow, UnmigratedEndpoint } from './snapshot.ts';
 import { TRAFFIC_WINDOWS } from './snapshot.ts';
 
@@ -32,7 +33,7 @@ export function renderStatusPage(s: StatusSnapshot, q: PageQuery, lookup: Lookup
 <main>
 ${lookupSection(q, lookup, now, basePath)}
 ${routesSection(s, q, now)}
-${s.routes.map((r) => routeDetails(r, now)).join('\n')}
+${s.routes.map((r) => routeDetails(r, now, basePath)).join('\n')}
 ${legacySection(s, q, now)}
 </main>
 </body>
@@ -124,7 +125,7 @@ function stateBadge(r: RouteStatus): string {
   return `<span class="state state-${r.state.word}">${esc(r.state.label)}</span>`;
 }
 
-function routeDetails(r: RouteStatus, now: number): string {
+function routeDetails(r: RouteStatus, now: number, basePath: string): string {
   const sides: Array<[string, SideTraffic[]]> = [
     ['Legacy (flag said legacy)', TRAFFIC_WINDOWS.map((w) => r.traffic[w].legacy)],
     ['Shadow (legacy answered, compared)', TRAFFIC_WINDOWS.map((w) => r.traffic[w].shadow)],
@@ -152,6 +153,7 @@ function routeDetails(r: RouteStatus, now: number): string {
 ${r.state.retirement ? `<dt>Retirement</dt><dd>${esc(r.state.retirement)}</dd>` : ''}
 ${r.notes ? `<dt>Notes</dt><dd>${esc(r.notes)}</dd>` : ''}
 </dl>
+${guardBlock(r, now, basePath)}
 <table>
 <caption>${esc(r.id)}: requests, 5xx rate and p95 latency by who answered</caption>
 <thead>
@@ -193,15 +195,18 @@ const ENDPOINT_HEADERS: Array<[EndpointColumn, string, boolean]> = [
 
 function legacySection(s: StatusSnapshot, q: PageQuery, now: number): string {
   const { health, unmigrated, authWindow, catchAll } = s.legacy;
-  const circuits = health.circuits.length
-    ? `<table><caption>Circuit breakers of the legacy client (this instance)</caption><thead><tr><th scope="col">Route: endpoint</th><th scope="col">State</th></tr></thead><tbody>${health.circuits.map((c) => `<tr><th scope="row"><code>${esc(c.key)}</code></th><td${c.state === 'closed' ? '' : ' class="bad"'}>${esc(c.state)}</td></tr>`).join('')}</tbody></table>`
-    : '';
+  // The endpoint figures carry each breaker's state; a proxy without them still lists the circuits.
+  const circuits = s.legacy.endpoints.length
+    ? endpointsTable(s.legacy.endpoints, now)
+    : health.circuits.length
+      ? `<table><caption>Circuit breakers of the legacy client (this instance)</caption><thead><tr><th scope="col">Route: endpoint</th><th scope="col">State</th></tr></thead><tbody>${health.circuits.map((c) => `<tr><th scope="row"><code>${esc(c.key)}</code></th><td${c.state === 'closed' ? '' : ' class="bad"'}>${esc(c.state)}</td></tr>`).join('')}</tbody></table>`
+      : '';
   const head = ENDPOINT_HEADERS.map(([col, label, num]) => sortableHeader(label, q.usort === col ? q.udir : null, pageHref(q, { usort: col, udir: q.usort === col && q.udir === 'desc' ? 'asc' : 'desc' }), num)).join('');
   const endpoints = sortEndpoints(unmigrated.endpoints, q)
     .map((e) => `<tr><th scope="row"><code>${esc(e.method)} ${esc(e.path)}</code>${sourceTag(e.source)}</th><td class="num">${count(e.count)}</td><td>${esc(when(e.lastSeen, now))}</td><td>${e.replacedBy ? `<a href="#route-${esc(e.replacedBy)}">${esc(e.replacedBy)}</a>` : '–'}</td></tr>`)
     .join('\n');
   const days = authWindow.days
-    .map((d) => `<tr><th scope="row">${esc(d.date)}</th><td class="num">${count(d.session)}</td><td class="num">${count(d.legacyJwt)}</td><td class="num">${count(d.other)}</td><td class="num">${count(d.total)}</td><td class="num">${percent(d.sessionShare)}</td><td class="num">${percent(d.legacyJwtShare)}</td></tr>`)
+    .map((d) => `<tr><th scope="row">${esc(d.date)}</th><td class="num">${count(d.session)}</td><td class="num">${count(d.legacyJwt)}</td><td class="num">${count(d.unverified)}</td><td class="num">${count(d.other)}</td><td class="num">${count(d.total)}</td><td class="num">${percent(d.sessionShare)}</td><td class="num">${percent(d.legacyJwtShare)}</td></tr>`)
     .join('\n');
   return `<section aria-labelledby="legacy-h">
 <h2 id="legacy-h">Legacy API</h2>
@@ -220,10 +225,10 @@ ${endpoints || '<tr><td colspan="4">None.</td></tr>'}
 <h3 id="auth-h">Dual-auth window</h3>
 <p>${esc(authWindow.summary)}</p>
 <table id="auth-days">
-<caption>How requests arrived, per day (UTC)</caption>
-<thead><tr><th scope="col">Day</th><th scope="col" class="num">Session cookie</th><th scope="col" class="num">Legacy JWT</th><th scope="col" class="num">Neither</th><th scope="col" class="num">Total</th><th scope="col" class="num">Session share</th><th scope="col" class="num">Legacy JWT share</th></tr></thead>
+<caption>How requests proved who they are, per day (UTC)</caption>
+<thead><tr><th scope="col">Day</th><th scope="col" class="num">Session cookie</th><th scope="col" class="num">Legacy token</th><th scope="col" class="num">Not verified</th><th scope="col" class="num">Neither</th><th scope="col" class="num">Total</th><th scope="col" class="num">Session share</th><th scope="col" class="num">Legacy token share</th></tr></thead>
 <tbody>
-${days || '<tr><td colspan="7">Nothing counted yet.</td></tr>'}
+${days || '<tr><td colspan="8">Nothing counted yet.</td></tr>'}
 </tbody>
 </table>
 </section>`;

@@ -1,11 +1,11 @@
 import type { FlagState } from '../flags/types.ts';
 
 /** What a route's state is called on the status page, in the migration-status document and in `npm run status`. */
-export type StateWord = 'proxied' | 'shadow' | 'canary' | 'migrated' | 'retired';
+export type StateWord = 'proxied' | 'shadow' | 'canary' | 'rolled-back' | 'migrated' | 'retired';
 
 export interface RouteState {
   word: StateWord;
-  /** `proxied`, `shadow`, `canary 35%`, `canary 35% + shadow`, `migrated`, `retired`. */
+  /** `proxied`, `shadow`, `canary 35%`, `canary 35% + shadow`, `rolled back from canary 35%`, `migrated`, `retired`. */
   label: string;
   /** 0..100: the share of users the flag sends to the migrated route (0 when it is off or unknown). */
   rollout: number;
@@ -65,6 +65,15 @@ export function routeState(flag: FlagState, evidence: RetirementEvidence, instan
     };
   }
   return { ...base, word: 'migrated', label: 'migrated', retirement: blocker };
+}
+
+/**
+ * The canary guard rolled the route back: the flag still says what it said, but everyone is
+ * served by the legacy API until staff clear the rollback or the flag changes.
+ */
+export function rolledBackState(state: RouteState): RouteState {
+  const { retirement: _retirement, ...rest } = state;
+  return { ...rest, word: 'rolled-back', label: `rolled back from ${stateLabel(state)}` };
 }
 
 /** `proxied`, `shadow`, `canary N%` (`+ shadow`) or `migrated`, from the flag alone. */

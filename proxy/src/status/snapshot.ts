@@ -1,3 +1,8 @@
+import type { GuardSettings } from '../canary/guard-config.ts';
+import type { RollbackReason } from '../canary/judge.ts';
+import type { GuardEvent } from '../canary/rollback-store.ts';
+import type { WindowFigures } from '../canary/route-window.ts';
+import type { EndpointFigures } from '../legacy/endpoint-figures.ts';
 import type { TemplateSource } from './path-template.ts';
 import type { RouteState } from './route-state.ts';
 import type { RecentRequest } from './recent-requests.ts';
@@ -61,8 +66,43 @@ export interface RouteStatus {
   state: RouteState;
   traffic: Record<TrafficWindow, RouteTraffic>;
   parity: RouteParity;
+  /** The canary guard: what it watches, the rollback in force, its history. */
+  guard: RouteGuardStatus;
   /** One plain-language line for support staff. */
   summary: string;
+}
+
+export interface RouteGuardStatus {
+  /** null: off for this route (`guard: false` in its file). */
+  settings: GuardSettings | null;
+  /** The settings in words. */
+  watches: string;
+  /** The answering instance's sliding window (each instance judges its own traffic); null when the guard is off. */
+  window: WindowFigures | null;
+  /** The automatic rollback in force (on every instance), or null. */
+  rollback: RouteRollback | null;
+  /** Newest first (at most 20): rollbacks and their clearing. */
+  events: Array<GuardEvent & { text: string }>;
+  /** False when the shared store could not be read: the rollback is what the answering instance knows, and the events are missing. */
+  shared: boolean;
+}
+
+export interface RouteRollback {
+  at: string;
+  /** The criterion that found the new route worse. */
+  reason: RollbackReason;
+  /** `5xx 25% against legacy 0% over 120 requests (60 on the new route)`. */
+  detail: string;
+  /** The flag when it happened: a new state of it (enabled or rollout changed) ends the rollback. */
+  flag: { name: string; enabled: boolean; rollout: number };
+  /** The instance that decided. */
+  instance: string;
+  /** Shadow comparisons since the rollback, on every instance: `failed` is the new route failing. */
+  shadowSince: { match: number; mismatch: number; failed: number };
+  /** `rolled back automatically at 14:02 UTC: ...`. */
+  text: string;
+  /** `shadow has matched 200 of the last 200 since the rollback`: reported, never acted on. */
+  recovery: string;
 }
 
 export interface SideTraffic {
@@ -113,6 +153,11 @@ export interface RouteParity {
 
 export interface LegacyApiStatus {
   health: LegacyHealth;
+  /**
+   * What the legacy client's policies did per (route, endpoint) the migrated routes call, on the
+   * answering instance since it started: calls, errors by kind, p95, retries, breaker, bulkhead, cache.
+   */
+  endpoints: EndpointFigures[];
   /** What the catch-all forwarded (every request no migrated route claimed). */
   catchAll: Record<TrafficWindow, SideTraffic>;
   unmigrated: UnmigratedTraffic;
@@ -177,9 +222,11 @@ export interface AuthDay {
   date: string;
   /** With the proxy's session cookie. */
   session: number;
-  /** With `Authorization: Bearer` (a legacy JWT, valid or not) and no session cookie. */
+  /** With a legacy token the proxy verified (where LEGACY_TOKEN_* says it travels), and no session cookie. */
   legacyJwt: number;
-  /** Neither. */
+  /** With a credential the proxy could not verify: an invalid or expired legacy token, one it could not check at the time, an ended session. */
+  unverified: number;
+  /** Neither: anonymous, or another Authorization scheme. */
   other: number;
   total: number;
   sessionShare: number | null;

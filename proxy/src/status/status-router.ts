@@ -1,7 +1,8 @@
 import { isWellFormedCorrelationId } from '../edge/correlation-id.ts';
 import express, { type Request, type Response, type Router } from 'express';
 import { ProblemError, problems } from '../edge/problem.ts';
-import type { StatusAccess } from './access.ts';
+import type { StatusAccess, StatusGrant } from './access.ts';
+import { clearRollbackHandler, type ClearRollbackDeps } from './clear-rollback.ts';
 import type { TrafficAccounting } from './accounting.ts';
 import { buildStatusSnapshot, type StatusSources } from './build-snapshot.ts';
 import { renderStatusPage, type LookupResult } from './page.ts';
@@ -14,6 +15,8 @@ export interface StatusRouterDeps {
   sources: StatusSources;
   /** The reserved prefix; the router is mounted on it and serves `${prefix}/status...`. */
   prefix: string;
+  /** Staff clearing a canary rollback (a POST: same-origin for sessions, or the status token). */
+  rollbacks: Omit<ClearRollbackDeps, 'basePath'>;
 }
 
 const PAGE_HEADERS = {
@@ -29,13 +32,17 @@ const PAGE_HEADERS = {
  *   GET /status                     the page (`?window=`, `?sort=&dir=`, `?usort=&udir=`, `?correlationId=`)
  *   GET /status/api                 the whole snapshot as JSON (snapshot.ts documents it)
  *   GET /status/requests/:id        one recent request by correlation id; 404 problem when unknown
+ *   POST /status/routes/:id/clear-rollback   ends the canary guard's rollback of a route (clear-rollback.ts)
  */
 export function createStatusRouter(deps: StatusRouterDeps): Router {
   const router = express.Router();
   const base = `${deps.prefix}/status`;
 
   router.use('/status', async (req, res, next) => {
-    if (await deps.access(req, res)) next();
+    const grant = await deps.access(req, res);
+    if (!grant) return;
+    (res.locals as { grant?: StatusGrant }).grant = grant;
+    next();
   });
 
   async function snapshot() {
@@ -69,6 +76,8 @@ export function createStatusRouter(deps: StatusRouterDeps): Router {
     }
     res.set('cache-control', 'no-store').json(found);
   });
+
+  router.post('/status/routes/:id/clear-rollback', clearRollbackHandler({ ...deps.rollbacks, basePath: base }));
 
   return router;
 }

@@ -1,6 +1,6 @@
 import { count, percent, plural, when } from './format.ts';
 import type { RouteState } from './route-state.ts';
-import type { ParityWindow, RouteTraffic, SideTraffic, TrafficWindow } from './snapshot.ts';
+import type { ParityWindow, RouteRollback, RouteTraffic, SideTraffic, TrafficWindow } from './snapshot.ts';
 
 /** Below this many requests on a side (or comparisons), a rate says more about luck than about the route. */
 export const MIN_TO_COMPARE = 20;
@@ -16,6 +16,8 @@ export interface SummaryInput {
   traffic: Record<TrafficWindow, RouteTraffic>;
   parity: Record<TrafficWindow, ParityWindow>;
   latestMismatchPaths: string[];
+  /** The canary guard's rollback in force, for the `rolled-back` state. */
+  rollback?: RouteRollback | null;
   now: number;
 }
 
@@ -36,6 +38,11 @@ export function summaryLine(s: SummaryInput): string {
     case 'canary': {
       const line = `${s.state.rollout}% of users are served by the new route${since}; ${errorComparison(s.traffic)}.`;
       return s.state.shadow ? `${line} The other users are shadowed: ${shadowWords(s)}.` : line;
+    }
+    case 'rolled-back': {
+      const why = s.rollback ? `R${s.rollback.text.slice(1)}` : 'Rolled back automatically';
+      const recovery = s.rollback ? `; ${s.rollback.recovery}` : '';
+      return `${why}. The legacy API serves everyone until staff clear the rollback on the status page or the flag changes${recovery}.`;
     }
     case 'migrated':
       return `All users are served by the new route${since}; ${migratedErrors(s.traffic)}.${s.state.retirement && /still received/.test(s.state.retirement) ? ` Legacy: ${s.state.retirement}.` : ''}`;

@@ -35,7 +35,12 @@ export interface RouteAgg {
 
 export type RouteAggs = Map<string, RouteAgg>;
 
-export type AuthKind = 'session' | 'legacyJwt' | 'other';
+/**
+ * How a request proved who it is, as checked: the proxy's session, a verified legacy token, a
+ * credential the proxy could not verify (invalid, expired, or unverifiable right now), or none
+ * it handles (anonymous, or another Authorization scheme).
+ */
+export type AuthKind = 'session' | 'legacyJwt' | 'unverified' | 'other';
 export interface EndpointCount {
   n: number;
   /** ms since the epoch */
@@ -95,7 +100,7 @@ export function sideAgg(agg: RouteAgg, side: AnsweredBy): SideAgg {
 }
 
 export function newDayAgg(start: number): DayAgg {
-  return { start, auth: { session: 0, legacyJwt: 0, other: 0 }, endpoints: new Map() };
+  return { start, auth: { session: 0, legacyJwt: 0, unverified: 0, other: 0 }, endpoints: new Map() };
 }
 
 export function countEndpoint(day: DayAgg, key: string, source: TemplateSource, at: number): void {
