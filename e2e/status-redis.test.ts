@@ -57,7 +57,7 @@ describe('counters shared through Redis', () => {
     }
     const page = await (await fetch(`${b.proxyUrl}/_proxy/status`, { headers: { authorization: `Bearer ${STATUS_TOKEN}` } })).text();
     expect(page).toContain('in Redis, summed across 2 instances');
-    expect(page).toContain('<code>GET /api/sessions/:id</code></th><td class="num">5</td>');
+    expect(page).toContain('<code>GET /api/sessions/:id</code><span class="tag tag-rule">rules</span></th><td class="num">5</td>');
   });
 
   it('finds a request served by one instance from the other', async () => {

@@ -1,25 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
-import { sharedKeyvs, type SharedKeyvs } from '../../../test-support/shared-keyvs.ts';
+import { describe, expect, it } from 'vitest';
+import { redisSuite } from '../../../test-support/shared-keyvs.ts';
 import { until } from '../../../test-support/until.ts';
 import { StoreUnavailableError } from '../storage/store-unavailable.ts';
 import { createIdempotencyStore, type Finished } from './idempotency-store.ts';
 
-let redis: RedisHandle;
-const opened: SharedKeyvs[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  redis.resume();
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(() => redis?.stop());
+const suite = redisSuite();
 
 /** Two instances' stores over one Redis (one shared store in memory). */
 function open(redisUrl: string | undefined) {
-  const shared = sharedKeyvs(redisUrl, { namespace: 'idem', timeoutMs: 300 });
-  opened.push(shared);
+  const shared = suite.shared(redisUrl, { namespace: 'idem', timeoutMs: 300 });
   return { a: createIdempotencyStore(shared.a), b: createIdempotencyStore(shared.b) };
 }
 
@@ -35,7 +24,7 @@ const freshId = () => `route:${++n}-${Date.now()}`;
 
 describe.each([
   ['in memory', () => undefined],
-  ['on one Redis', () => redis.url],
+  ['on one Redis', () => suite.redis.url],
 ])('idempotency records %s', (_, url) => {
   it('let exactly one of many concurrent claims on a key win, across two instances', async () => {
     const { a, b } = open(url());
@@ -93,10 +82,10 @@ describe.each([
 
 describe('idempotency records on a Redis that stops answering', () => {
   it('fail with StoreUnavailableError within the store deadline, never as "no record"', async () => {
-    const { a } = open(redis.url);
+    const { a } = open(suite.redis.url);
     const id = freshId();
     await a.claim(id, 'f1', 10_000); // connected
-    redis.pause();
+    suite.redis.pause();
     await expect(a.claim(freshId(), 'f1', 10_000)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(a.release(id, 'x')).rejects.toBeInstanceOf(StoreUnavailableError);
   });

@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
-import { sharedKeyvs, type SharedKeyvs } from '../../../test-support/shared-keyvs.ts';
+import { describe, expect, it } from 'vitest';
+import { redisSuite } from '../../../test-support/shared-keyvs.ts';
 import { createLocks, LockBusyError, type LockOptions } from './lock.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
 
-let redis: RedisHandle;
-const opened: SharedKeyvs[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  redis.resume();
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(() => redis?.stop());
+const suite = redisSuite();
 
 function open(redisUrl: string | undefined, opts: LockOptions) {
-  const shared = sharedKeyvs(redisUrl, { namespace: 'locks', timeoutMs: 300 });
-  opened.push(shared);
-  return { a: createLocks(shared.a, opts), b: createLocks(shared.b, opts), keyv: shared.a };
+  const shared = suite.shared(redisUrl, { namespace: 'locks', timeoutMs: 300 });
+  return { a: createLocks(shared.a, opts), b: createLocks(shared.b, opts), keyv: shared.a, keyvB: shared.b };
 }
 
 function gate() {
@@ -29,7 +18,7 @@ function gate() {
 
 describe.each([
   ['in memory', () => undefined],
-  ['on one Redis', () => redis.url],
+  ['on one Redis', () => suite.redis.url],
 ])('locks %s', (_, url) => {
   it('let one holder at a time run, across two instances', async () => {
     const { a, b, keyv } = open(url(), { leaseMs: 5_000, waitMs: 5_000 });
@@ -61,8 +50,8 @@ describe.each([
   });
 
   it('pass to the next holder when a holder outlives its lease, and a late holder cannot free the next one’s lock', async () => {
-    const { a, keyv } = open(url(), { leaseMs: 150, waitMs: 5_000 });
-    const b = createLocks(opened.at(-1)!.b, { leaseMs: 30_000, waitMs: 5_000 }); // holds for as long as the test needs
+    const { a, keyv, keyvB } = open(url(), { leaseMs: 150, waitMs: 5_000 });
+    const b = createLocks(keyvB, { leaseMs: 30_000, waitMs: 5_000 }); // holds for as long as the test needs
     const stuck = gate();
     const late = a.withLock('k', () => stuck.opened); // a holder that hangs (or crashed)
     const next = gate();
@@ -84,8 +73,8 @@ describe.each([
 
 describe('locks on a Redis that stops answering', () => {
   it('fail with StoreUnavailableError, running nothing', async () => {
-    const { a } = open(redis.url, { leaseMs: 5_000, waitMs: 5_000 });
-    redis.pause();
+    const { a } = open(suite.redis.url, { leaseMs: 5_000, waitMs: 5_000 });
+    suite.redis.pause();
     let ran = false;
     await expect(a.withLock('k', async () => (ran = true))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(ran).toBe(false);

@@ -1,30 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
-import { sharedKeyvs, type SharedKeyvs } from '../../../test-support/shared-keyvs.ts';
+import { describe, expect, it } from 'vitest';
+import { redisSuite } from '../../../test-support/shared-keyvs.ts';
 import { until } from '../../../test-support/until.ts';
 import { StoreUnavailableError } from './store-unavailable.ts';
 import { createWindowCounter } from './window-counter.ts';
 
-let redis: RedisHandle;
-const opened: SharedKeyvs[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  redis.resume();
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(() => redis?.stop());
+const suite = redisSuite();
 
 function open(redisUrl: string | undefined, windowMs: number, opts: { throwOnErrors?: boolean } = {}) {
-  const shared = sharedKeyvs(redisUrl, { namespace: 'counters', timeoutMs: 300, ...opts });
-  opened.push(shared);
+  const shared = suite.shared(redisUrl, { namespace: 'counters', timeoutMs: 300, ...opts });
   return { a: createWindowCounter(shared.a, windowMs), b: createWindowCounter(shared.b, windowMs) };
 }
 
 describe.each([
   ['in memory', () => undefined],
-  ['on one Redis', () => redis.url],
+  ['on one Redis', () => suite.redis.url],
 ])('window counters %s', (_, url) => {
   it('count every hit two instances make at the same moment, each hit seeing its own number', async () => {
     const { a, b } = open(url(), 60_000);
@@ -65,16 +54,16 @@ describe.each([
 
 describe('window counters on a Redis that stops answering', () => {
   it('fail open when made to (a hit counts as the first), else with StoreUnavailableError', async () => {
-    const failingOpen = open(redis.url, 60_000, { throwOnErrors: false }).a;
-    const strict = open(redis.url, 60_000).a;
+    const failingOpen = open(suite.redis.url, 60_000, { throwOnErrors: false }).a;
+    const strict = open(suite.redis.url, 60_000).a;
     await failingOpen.hit('paused');
     await failingOpen.hit('paused');
     await strict.hit('paused');
-    redis.pause();
+    suite.redis.pause();
     expect((await failingOpen.hit('paused')).count).toBe(1);
     expect(await failingOpen.peek('paused')).toBeUndefined();
     await expect(strict.hit('paused')).rejects.toBeInstanceOf(StoreUnavailableError);
-    redis.resume();
+    suite.redis.resume();
     expect((await failingOpen.peek('paused'))?.count).toBeGreaterThanOrEqual(2);
   });
 });
