@@ -21,13 +21,15 @@ export interface ProxyProcess {
 
 /**
  * Runs the proxy as its own process (`proxy/src/main.ts`), as `npm run start:proxy` would, on
- * a port the kernel picks (PORT=0), read back from its start-up log line: no port race.
+ * a port the kernel picks (PORT=0), read back from its start-up log line: no port race. A
+ * caller that needs a fixed address (a load balancer's server list, a restart that must come
+ * back where it was) gives `env.PORT`.
  * `nodeArgs` may run the compiled proxy instead, as `npm run start:prod` does.
  */
 export async function startProxyProcess(env: Record<string, string>, nodeArgs = ['--import', 'tsx', 'proxy/src/main.ts']): Promise<ProxyProcess> {
   const child = spawn(process.execPath, nodeArgs, {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env, PORT: env.PORT ?? '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

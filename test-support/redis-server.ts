@@ -18,14 +18,18 @@ export interface RedisHandle {
 
 /**
  * Starts a real, throwaway redis-server on a free loopback port (no persistence), or on `port`
- * (a restart after kill(), where the proxy expects it). Fails loudly when redis-server is not
+ * (a restart after kill(), where the proxy expects it). With `dataDir` it keeps an append-only
+ * file there, as a production Redis does, so a restart on the same directory after kill() has
+ * every acknowledged write (written to the file before the reply; a killed process loses
+ * nothing the kernel holds, so no fsync is needed). Fails loudly when redis-server is not
  * installed: CI must install it, never skip.
  */
-export async function startRedis(opts: { port?: number } = {}): Promise<RedisHandle> {
+export async function startRedis(opts: { port?: number; dataDir?: string } = {}): Promise<RedisHandle> {
   const port = opts.port ?? (await freePort());
+  const persistence = opts.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'no', '--dir', opts.dataDir] : ['--appendonly', 'no'];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', ...persistence],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

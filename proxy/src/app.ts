@@ -339,6 +339,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
    * goes to the legacy API. Any other Upgrade (h2c) is ignored: the request is served as it is.
    */
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands an upgraded socket over without its own 'error' listener, and http-proxy adds
+    // one only once the legacy API has answered 101: a client resetting the connection before
+    // then would end the process. The socket is destroyed by the error; 'close' does the rest.
+    // socket.on('error', ignoreSocketError);
     upgradedSockets.add(socket);
     socket.once('close', () => upgradedSockets.delete(socket));
     let refusal: string | undefined;
@@ -447,6 +451,8 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     },
   };
 }
+
+function ignoreSocketError(): void {}
 
 /**
  * A request Node cannot even parse (bad request line, oversized headers) never reaches the

@@ -6,8 +6,9 @@ import type { Readiness } from './readiness.ts';
 /**
  * `/health/live`: the process answers (restart it if not).
  * `/health/ready`: this instance can serve (route to it if so): 200 with the checks, else 503
- * problem+json naming what is missing. Either way it carries the legacy API's reachability as
- * a report (`legacy`), never as a condition.
+ * problem+json naming what is missing (a 200 names what is `degraded`: the store, down since it
+ * first answered). Either way it carries the legacy API's reachability as a report (`legacy`),
+ * never as a condition.
  */
 export function healthRouter(readiness: Readiness): Router {
   const router = Router();
@@ -18,7 +19,7 @@ export function healthRouter(readiness: Readiness): Router {
     const report = await readiness.check();
     res.setHeader('cache-control', 'no-store');
     if (report.ready) {
-      res.json({ status: 'ready', checks: report.checks, legacy: report.legacy });
+      res.json({ status: 'ready', ...(report.degraded.length > 0 ? { degraded: report.degraded } : {}), checks: report.checks, legacy: report.legacy });
       return;
     }
     const why = report.missing.map((name) => `${name}: ${report.checks[name]}`).join('; ');
