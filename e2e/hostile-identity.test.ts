@@ -105,3 +105,18 @@ describe('after the cutoff a bearer the proxy cannot verify is refused, never fo
     });
   }
 });
+
+describe('a migrated route whose caller cannot be checked right now', () => {
+  let keysDown: Stack;
+  beforeAll(async () => {
+    keysDown = await startStack({ flags: { 'route.dashboard': { rollout: 100 } }, env: { LEGACY_JWKS_URL: `http://127.0.0.1:${await freePort()}/jwks.json` } });
+  });
+  afterAll(() => keysDown?.stop());
+
+  it('answers 503 with Retry-After, not a 401 that would make the frontend drop a good token', async () => {
+    const res = await get(keysDown.proxyPort, '/api/dashboard', ['Authorization', `Bearer ${keysDown.legacy.issueToken('ingrid')}`, 'Accept', 'application/json']);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(problemOf(res).type).toBe('urn:strangler-proxy:token-unverifiable');
+  });
+});

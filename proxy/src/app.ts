@@ -342,7 +342,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     // Node hands an upgraded socket over without its own 'error' listener, and http-proxy adds
     // one only once the legacy API has answered 101: a client resetting the connection before
     // then would end the process. The socket is destroyed by the error; 'close' does the rest.
-    // socket.on('error', ignoreSocketError);
+    socket.on('error', ignoreSocketError);
     upgradedSockets.add(socket);
     socket.once('close', () => upgradedSockets.delete(socket));
     let refusal: string | undefined;

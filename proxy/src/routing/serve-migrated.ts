@@ -8,6 +8,7 @@ import type { Flags } from '../flags/index.ts';
 import type { IdentityGate } from '../identity/pass-through-gate.ts';
 import type { LegacyCredentials } from '../identity/legacy-jwt/legacy-credentials.ts';
 import type { Refusals } from '../identity/refusals.ts';
+import { cannotVerifyNow } from '../identity/legacy-jwt/legacy-jwt.ts';
 import type { CatchAll } from '../legacy/catch-all.ts';
 import type { LegacyClient } from '../legacy/client.ts';
 import { isLegacyCallError, legacyProblem } from '../legacy/errors.ts';
@@ -84,7 +85,10 @@ export function serveMigrated(deps: MigratedDeps): RequestHandler {
     }
 
     if (!caller) {
-      deps.refusals.unauthenticated(req, res);
+      // A token the proxy cannot check right now (keys or 'who am I' unreachable) is no reason
+      // to tell the frontend to sign in again: it may drop a good token. Try again shortly.
+      if (resolution.kind === 'legacy-jwt-invalid' && cannotVerifyNow(resolution.reason)) deps.refusals.cannotVerify(req, res);
+      else deps.refusals.unauthenticated(req, res);
       return;
     }
     const credentials = await deps.credentials.headersFor(caller, req);
