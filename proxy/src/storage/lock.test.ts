@@ -42,7 +42,9 @@ describe.each([
   it('give up with LockBusyError after the wait, and are free again once the holder is done', async () => {
     const { a, b } = open(url(), { leaseMs: 5_000, waitMs: 100 });
     const held = gate();
-    const holder = a.withLock('k', () => held.opened);
+    const entered = gate();
+    const holder = a.withLock('k', () => (entered.open(), held.opened));
+    await entered.opened; // A holds it (two connections: B's first try could otherwise win)
     await expect(b.withLock('k', async () => 'second')).rejects.toBeInstanceOf(LockBusyError);
     held.open();
     await holder;
@@ -53,7 +55,9 @@ describe.each([
     const { a, keyv, keyvB } = open(url(), { leaseMs: 150, waitMs: 5_000 });
     const b = createLocks(keyvB, { leaseMs: 30_000, waitMs: 5_000 }); // holds for as long as the test needs
     const stuck = gate();
-    const late = a.withLock('k', () => stuck.opened); // a holder that hangs (or crashed)
+    const lateIn = gate();
+    const late = a.withLock('k', () => (lateIn.open(), stuck.opened)); // a holder that hangs (or crashed)
+    await lateIn.opened;
     const next = gate();
     let nextRunning!: () => void;
     const nextStarted = new Promise<void>((resolve) => (nextRunning = resolve));
