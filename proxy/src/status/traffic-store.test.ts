@@ -1,23 +1,13 @@
 import type KeyvRedis from '@keyv/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
-import { sharedKeyvs, type SharedKeyvs } from '../../../test-support/shared-keyvs.ts';
+import { describe, expect, it } from 'vitest';
+import { redisSuite } from '../../../test-support/shared-keyvs.ts';
 import { DAY } from './traffic-buckets.ts';
 import { createTrafficStore } from './traffic-store.ts';
 
-let redis: RedisHandle;
-const opened: SharedKeyvs[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(() => redis?.stop());
+const suite = redisSuite();
 
 function open(namespace: string) {
-  const shared = sharedKeyvs(redis.url, { namespace, throwOnErrors: false });
-  opened.push(shared);
+  const shared = suite.shared(suite.redis.url, { namespace, throwOnErrors: false });
   return shared;
 }
 

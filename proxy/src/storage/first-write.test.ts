@@ -1,26 +1,16 @@
 import type KeyvRedis from '@keyv/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../test-support/redis-server.ts';
-import { sharedKeyvs, type SharedKeyvs } from '../../../test-support/shared-keyvs.ts';
+import { describe, expect, it } from 'vitest';
+import { redisSuite } from '../../../test-support/shared-keyvs.ts';
 import { createFirstWrites } from './first-write.ts';
 
-let redis: RedisHandle;
-const opened: SharedKeyvs[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(() => redis?.stop());
+const suite = redisSuite();
 
 describe.each([
   ['in memory', () => undefined],
-  ['on one Redis', () => redis.url],
+  ['on one Redis', () => suite.redis.url],
 ])('first writes %s', (_, url) => {
   it('give every concurrent claimant, on either instance, the one value that won', async () => {
-    const shared = sharedKeyvs(url(), { namespace: 'claims' });
-    opened.push(shared);
+    const shared = suite.shared(url(), { namespace: 'claims' });
     const [a, b] = [createFirstWrites(shared.a), createFirstWrites(shared.b)];
     expect(await a.get('handle:u-1')).toBeUndefined();
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim('handle:u-1', `h-${i}`)));
@@ -32,8 +22,7 @@ describe.each([
 
 describe('first writes on Redis', () => {
   it('are plain strings under the Keyv namespace, without expiry', async () => {
-    const shared = sharedKeyvs(redis.url, { namespace: 'claims' });
-    opened.push(shared);
+    const shared = suite.shared(suite.redis.url, { namespace: 'claims' });
     await createFirstWrites(shared.a).claim('handle:u-2', 'abc');
     const client = await (shared.a.store as KeyvRedis<unknown>).getClient();
     expect(await client.get('claims::handle:u-2')).toBe('abc');
