@@ -18,13 +18,16 @@ import { intEnv } from './env.ts';
  * An entry is a file Node runs with tsx (PORT, HOST, LEGACY_URL and TARGET are set for it),
  * with optional `,NAME=value` environment after it. A second checkout of the repository (git
  * worktree) is the way to compare two commits. Env: COMPARE_ROUNDS (10), COMPARE_SECONDS (3),
- * COMPARE_CONNECTIONS (25 per build).
+ * COMPARE_CONNECTIONS (25 per build), COMPARE_PATH (the plain pass-through read by default; a
+ * migrated route's path to weigh that lane), COMPARE_HEADERS (`Name: value` lines separated by
+ * `\n`, e.g. an Authorization header for a route that needs a caller).
  */
 
 const ROUNDS = intEnv('COMPARE_ROUNDS', 10);
 const SECONDS = intEnv('COMPARE_SECONDS', 3);
 const CONNECTIONS = intEnv('COMPARE_CONNECTIONS', 25);
-const PATH = '/api/echo/courses?orgId=org-uninett';
+const PATH = process.env.COMPARE_PATH ?? '/api/echo/courses?orgId=org-uninett';
+const HEADERS = parseHeaders(process.env.COMPARE_HEADERS ?? '');
 const LOAD_CPU = '0';
 const BUILD_CPU = '1';
 
@@ -58,7 +61,7 @@ async function main(entries: string[]): Promise<void> {
     builds.push({ label: entry, pid: child.pid!, url, cpuPerRequest: [] });
   }
 
-  const load = (seconds: number) => Promise.all(builds.map((b) => runWrk({ url: b.url, connections: CONNECTIONS, seconds, cpu: LOAD_CPU })));
+  const load = (seconds: number) => Promise.all(builds.map((b) => runWrk({ url: b.url, connections: CONNECTIONS, seconds, cpu: LOAD_CPU, headers: HEADERS })));
   await load(2); // warm-up
   for (let round = 1; round <= ROUNDS; round++) {
     const before = builds.map((b) => cpuSeconds(b.pid));
@@ -75,6 +78,17 @@ async function main(entries: string[]): Promise<void> {
       `  ${b.label}\n    median ${median(b.cpuPerRequest).toFixed(0)} us/req; ratio median ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
     );
   }
+}
+
+function parseHeaders(lines: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines.split('\\n').flatMap((l) => l.split('\n'))) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(':');
+    if (colon < 1) throw new Error(`COMPARE_HEADERS: "${line}" is not "Name: value"`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 function median(values: number[]): number {
