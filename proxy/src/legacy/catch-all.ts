@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse, type ClientRequest } f
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import { connectionTokens, isRequestHopByHop } from './hop-by-hop.ts';
 import { arrivedWithRepeats, bodyFraming } from '../edge/request-head.ts';
@@ -45,6 +45,8 @@ export interface CatchAll {
 }
 
 const TAP = Symbol('strangler.responseTap');
+/** The http-proxy server http-proxy-middleware creates and hands to its plugins. */
+type EngineServer = Parameters<Plugin>[0];
 type Tapped = IncomingMessage & { [TAP]?: ResponseTap };
 const HANDSHAKE = Symbol('strangler.handshake');
 type Handshaking = IncomingMessage & { [HANDSHAKE]: { noted: (status: number) => void; answered: boolean } };
@@ -282,12 +284,17 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     forwarded: opts.forwarded,
   });
 
+  // Parsed once here: given the string, http-proxy would url.parse it on every request
+  // (deprecated: DEP0169 on Node 24), so it gets the fields it reads, from the WHATWG URL.
+  const target = { protocol: legacy.protocol, host: legacy.host, hostname: legacy.hostname, port: legacy.port, path: legacy.pathname };
+  // What each forwarded request hands the engine (see `forward`). No changeOrigin or xfwd: the
+  // legacy Host and X-Forwarded-* are part of the request head built for this agent
+  // (outgoingHeaderPairs).
+  const webOptions = { target, agent, selfHandleResponse: true };
+  let engine: EngineServer | undefined;
+
   const middleware: RequestHandler = createProxyMiddleware({
-    // Parsed once here: given the string, http-proxy would url.parse it on every request
-    // (deprecated: DEP0169 on Node 24), so it gets the fields it reads, from the WHATWG URL.
-    // No changeOrigin or xfwd: the legacy Host and X-Forwarded-* are part of the request head
-    // built for this agent (outgoingHeaderPairs).
-    target: { protocol: legacy.protocol, host: legacy.host, hostname: legacy.hostname, port: legacy.port, path: legacy.pathname } as never,
+    target: target as never,
     // The dispatcher has already decided the request is the legacy API's. The default filter
     // ('/') would refuse the `*` of a server-wide OPTIONS and leave it to `next`.
     pathFilter: () => true,
@@ -297,6 +304,7 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     ejectPlugins: true,
     plugins: [
       (proxyServer) => {
+        engine = proxyServer;
         proxyServer.on('start', (req: IncomingMessage, res: ServerResponse) => {
           agent.pendingReq = req;
           agent.pendingRes = res;
@@ -374,8 +382,15 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
     agent,
     forward(req, res, tap) {
       if (tap) (req as Tapped)[TAP] = tap;
-      // http-proxy-middleware hands what the engine throws to `next`; without one the client would wait forever.
-      void middleware(req as never, res as never, (err: unknown) => engineFailed(err, req, res));
+      // Straight to the engine http-proxy-middleware built (its plugin hands it over): the
+      // middleware's wrapper would decide nothing here (the dispatcher has decided), yet costs
+      // every request a url.parse for its path filter, three promises and a copy of its options.
+      // What the engine throws (a header Node will not send) must still get an answer.
+      try {
+        engine!.web(req, res, webOptions);
+      } catch (err) {
+        engineFailed(err, req, res);
+      }
     },
     upgrade(req, socket, head, noted) {
       (req as Handshaking)[HANDSHAKE] = { noted, answered: false };
