@@ -10,6 +10,8 @@ beforeAll(async () => {
       // Same email address as ingrid (shared mailbox, recycled address): must never become ingrid.
       { username: 'ingrid.twin', password: 'password', givenName: 'Ingrid', familyName: 'Tvilling', email: 'ingrid@uninett.example' },
       { username: 'petter', password: 'password', givenName: 'Petter', familyName: 'Dal', email: 'petter@fjord.example' },
+      // Vouched for, and in no other test: her sessions are counted.
+      { username: 'siri', password: 'password', givenName: 'Siri', familyName: 'Lund', email: 'siri@fjord.example', legacyUserId: 'u-siri' },
     ],
   });
 });
@@ -184,5 +186,36 @@ describe('recovery through the organisation', () => {
       env.advance(-11 * 60_000);
     }
     expect(env.revokedPasskeysOf).not.toContain('u-ola');
+  });
+
+  it('signs out every other session and keeps this one, only within 10 minutes of the organisation sign-in', async () => {
+    const signOutOthers = (b: TestBrowser) =>
+      b.fetch(`${env.base}${PREFIX}/auth/sign-out-everywhere`, {
+        method: 'POST',
+        headers: { origin: env.base, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ keepThisSession: true }),
+      });
+    const lost = createTestBrowser();
+    await lost.fetch(`${env.base}${PREFIX}/test/passkey-sign-in?user=u-siri`, { method: 'POST' });
+    const b = createTestBrowser();
+    await signIn(b, 'siri', startUrl('?intent=recover'));
+
+    env.advance(11 * 60_000);
+    try {
+      const late = await signOutOthers(b);
+      expect(late.status).toBe(403);
+      expect(late.headers.get('content-type')).toBe('application/problem+json');
+      expect(JSON.parse(late.body)).toMatchObject({ type: 'urn:strangler-proxy:oidc:recent-organisation-sign-in-required' });
+      expect((await env.whoami(sessionCookie(lost))).kind).toBe('session');
+    } finally {
+      env.advance(-11 * 60_000);
+    }
+
+    const done = await signOutOthers(b);
+    expect(done.status).toBe(200);
+    expect(JSON.parse(done.body)).toEqual({ endedSessions: 1, keptThisSession: true });
+    expect((await env.whoami(sessionCookie(lost))).kind).toBe('expired-session');
+    expect((await env.whoami(sessionCookie(b))).kind).toBe('session');
+    expect(env.logText()).toContain('signed out everywhere else');
   });
 });

@@ -9,6 +9,7 @@ import { createAccountLinks } from './oidc-links.ts';
 import { oidcOutcomes, sendOutcome } from './oidc-pages.ts';
 import { createTokenVault, type OidcTokens } from './oidc-tokens.ts';
 import { createTransactions, type LinkTarget, type OidcIntent } from './oidc-transactions.ts';
+import { isRecentOrganisationSignIn } from './recent-sign-in.ts';
 import { safeReturnUrl } from '../pages/return-url.ts';
 
 export type { OidcDeps } from './oidc-deps.ts';
@@ -19,7 +20,6 @@ export type OidcRouter = Router & {
   getFreshTokens(sessionKey: string): Promise<OidcTokens | null>;
 };
 
-const RECENT_SIGN_IN_MS = 10 * 60_000;
 const INTENTS = new Set<OidcIntent>(['signin', 'recover', 'link']);
 
 /**
@@ -30,6 +30,8 @@ const INTENTS = new Set<OidcIntent>(['signin', 'recover', 'link']);
  *   GET  /callback                                 the provider's answer; establishes the session
  *   POST /logout                                   ends the session, then RP-initiated logout (303)
  *   POST /recover/revoke-passkeys                  revokeOldPasskeys=1, after a recent organisation sign-in
+ * The recovery view's other action, signing out every other session, is the passkey API's
+ * POST /sign-out-everywhere {keepThisSession: true}, under the same recent sign-in rule.
  */
 export async function createOidcRouter(deps: OidcDeps): Promise<OidcRouter> {
   const client = createOidcClient(deps);
@@ -175,7 +177,7 @@ function revokePasskeys(ctx: OidcContext, onRevokePasskeys: (userId: string) => 
     const user = await deps.sessions.current(req, res);
     if (!user) return sendOutcome(req, res, outcomes.signInFirst());
     // A passkey session may be the thief's: only a fresh organisation sign-in may wipe the passkeys.
-    if (user.authMethod !== 'oidc' || ctx.now() - user.createdAt > RECENT_SIGN_IN_MS) {
+    if (!isRecentOrganisationSignIn(user, ctx.now())) {
       return sendOutcome(req, res, outcomes.recentSignInRequired());
     }
     const confirm = (req.body as Record<string, unknown> | undefined)?.['revokeOldPasskeys'];

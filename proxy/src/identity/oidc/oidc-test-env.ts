@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import type { Keyv } from 'keyv';
 import {
   seedIdpUsers,
@@ -12,17 +12,21 @@ import {
 } from '../../../../legacy-stub/src/identity-provider/server.ts';
 export { createTestBrowser, type Page, type TestBrowser } from '../../../../legacy-stub/src/identity-provider/test-browser.ts';
 import { createLogger } from '../../edge/logging.ts';
+import { ProblemError, sendProblem } from '../../edge/problem.ts';
 import { createCutoff } from '../cutoff.ts';
 import { createTestKey, signTestToken, startJwksServer, type JwksServer, type TestKey } from '../legacy-jwt/jwks-test-server.ts';
 import { closeKeyv, createKeyv } from '../../storage/keyv-store.ts';
 import { createLegacyJwtVerifier } from '../legacy-jwt/legacy-jwt.ts';
 import { createOidcRouter, type OidcRouter } from './oidc-router.ts';
+import { createPasskeyRouter } from '../passkeys/passkey-router.ts';
 import { createCallerResolver, type Resolution } from '../resolve-caller.ts';
 import { createSessions, type Sessions } from '../sessions/sessions.ts';
 
 /**
  * Test support: the real dev identity provider on a free loopback port, and a small Express app
- * with the OIDC router, real sessions over in-memory Keyv and a real legacy JWT verifier.
+ * with the OIDC router, real sessions over in-memory Keyv and a real legacy JWT verifier. The
+ * passkey API is mounted beside it (its sign-out-everywhere serves the recovery view), on the
+ * same clock.
  */
 export const PREFIX = '/_proxy';
 export const CLIENT_ID = 'strangler-proxy';
@@ -123,9 +127,21 @@ export async function startOidcTestEnv(
     return { sessions, resolveCaller, router };
   }
   const { sessions, resolveCaller, router } = await instance(true);
+  const passkeys = createPasskeyRouter({
+    rpId: 'localhost',
+    rpName: 'OIDC test',
+    origins: [base],
+    keyv: open,
+    sessions,
+    resolveCaller,
+    prefix: PREFIX,
+    log,
+    now: () => Date.now() + skew,
+  });
 
   const app = express();
   app.use(`${PREFIX}/auth/oidc`, router);
+  app.use(`${PREFIX}/auth`, passkeys);
   app.get(`${PREFIX}/whoami`, async (req, res) => {
     res.json(await resolveCaller(req, res));
   });
@@ -134,6 +150,10 @@ export async function startOidcTestEnv(
     await sessions.establish(req, { userId: String(req.query['user']), roles: [], authMethod: 'passkey', credentialId: 'cred-1' });
     res.status(204).end();
   });
+  // The passkey API throws its refusals for the app's error handler to render, as in the proxy.
+  const renderProblems: ErrorRequestHandler = (err, _req, res, next) =>
+    err instanceof ProblemError ? sendProblem(res, err.problem, 'test', err.headers) : next(err);
+  app.use(renderProblems);
   server.on('request', app);
 
   return {

@@ -31,6 +31,8 @@ export const bodies = {
   authenticateOptions: z.object({ username: z.string().max(256).optional() }),
   authenticateVerify: z.object({ response: authenticationResponse, returnUrl: z.string().max(2048).optional() }),
   rename: z.object({ name }),
+  // Strict: a misspelt option must not quietly sign this browser out too.
+  signOutEverywhere: z.strictObject({ keepThisSession: z.boolean().optional() }),
 };
 
 /** The parsed body, or a 400 saying what is wrong with it. */

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Caller } from '../../routing/route.ts';
+import { isRecentOrganisationSignIn, recentSignInRequired } from '../oidc/recent-sign-in.ts';
 import { isBase64Url } from './base64url.ts';
 import { bodies, cleanName, parseBody } from './passkey-body.ts';
 import { requireCaller } from './passkey-caller.ts';
@@ -106,10 +107,26 @@ export function signOut(ctx: PasskeyContext) {
  * POST /sign-out-everywhere: ends every session of the caller, on every instance (the session
  * index is shared), this browser's included; for someone who lost a device or left a shared
  * computer signed in. 200 with how many ended.
+ *
+ * `{keepThisSession: true}` spares this browser's session: the recovery view's "sign out every
+ * other session", for someone who just got back in through their organisation and wants the
+ * lost device's sessions gone while staying here. Only within minutes of an organisation
+ * sign-in: from any other session it would let a thief shut the owner out and stay in.
  */
 export function signOutEverywhere(ctx: PasskeyContext) {
   return async (req: Request, res: Response) => {
     const caller = await requireCaller(ctx.deps.resolveCaller, ctx.deps.sessions, req, res);
+    const { keepThisSession } = parseBody(bodies.signOutEverywhere, req);
+    if (keepThisSession) {
+      const user = caller.via === 'session' ? await ctx.deps.sessions.current(req, res) : null;
+      if (!isRecentOrganisationSignIn(user, ctx.now())) {
+        return fail(recentSignInRequired(ctx.deps.prefix, 'Signing out your other sessions while staying signed in here'));
+      }
+      const endedSessions = await ctx.deps.sessions.revokeUser(caller.userId, { except: req.sessionID });
+      ctx.deps.log.info({ userId: caller.userId, endedSessions, keptThisSession: true }, 'signed out everywhere else');
+      res.json({ endedSessions, keptThisSession: true });
+      return;
+    }
     const endedSessions = await ctx.deps.sessions.revokeUser(caller.userId);
     await ctx.deps.sessions.destroy(req, res);
     ctx.deps.log.info({ userId: caller.userId, endedSessions }, 'signed out everywhere');

@@ -30,7 +30,8 @@ export type PasskeyRouter = Router & {
  *   PATCH  /passkeys/:id                   {name}
  *   DELETE /passkeys/:id                   also revokes the sessions it signed in
  *   POST   /sign-out                       204
- *   POST   /sign-out-everywhere            200 { endedSessions }: every session of the caller, on every instance
+ *   POST   /sign-out-everywhere            200 { endedSessions }: every session of the caller, on every instance;
+ *                                          {keepThisSession: true} spares this one (after a recent organisation sign-in)
  *   GET    /me                             the caller, or 401
  * Errors are thrown as ProblemError for the app's error handler to render. Without an RP ID
  * (passkeys off) every /passkeys call answers 404 passkeyProblems.off(); /me and /sign-out
@@ -73,7 +74,8 @@ export function createPasskeyRouter(deps: PasskeyDeps): PasskeyRouter {
     router.delete('/passkeys/:id', deletePasskey(ctx));
   }
   router.post('/sign-out', signOut(ctx));
-  router.post('/sign-out-everywhere', signOutEverywhere(ctx));
+  // Any body must be JSON: a form's `keepThisSession=1` would otherwise be read as no option at all.
+  router.post('/sign-out-everywhere', express.json({ limit: '1kb', type: () => true }), signOutEverywhere(ctx));
   router.get('/me', me(ctx));
   return Object.assign(router, {
     async revokeAllPasskeys(userId: string) {

@@ -142,6 +142,15 @@ describe('sessions', () => {
     expect(await sessions.revokeUser('alice')).toBe(0);
   });
 
+  it('revokes every other session of one user, sparing the one it is told to keep', async () => {
+    const { sessions, login, whoami } = await setUp();
+    const here = await login('alice');
+    const lost = await login('alice');
+    expect(await sessions.revokeUser('alice', { except: sidOf(here.cookie) })).toBe(1);
+    expect((await whoami(lost.cookie)).body).toEqual({ kind: 'expired-session' });
+    expect((await whoami(here.cookie)).body).toMatchObject({ kind: 'session', caller: { userId: 'alice' } });
+  });
+
   it('revokes the sessions a deleted passkey created, and keeps the others', async () => {
     const { sessions, login, whoami } = await setUp();
     const withOld = await login('alice', undefined, 'cred-old');

@@ -42,10 +42,13 @@ export interface Sessions {
   destroy(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Tells the browser to drop our cookie (e.g. with the 401 for an expired session). */
   clearCookie(res: ServerResponse): void;
-  /** Destroys every session of the user; returns how many were live. */
-  revokeUser(userId: string): Promise<number>;
+  /**
+   * Destroys every session of the user, on every instance; returns how many were live.
+   * `except`: a session id to spare (the caller's own, when they sign out everywhere else).
+   */
+  revokeUser(userId: string, opts?: { except?: string }): Promise<number>;
   /** Destroys the user's sessions that match (e.g. those a deleted passkey created). */
-  revokeWhere(userId: string, predicate: (user: SessionUser) => boolean): Promise<number>;
+  revokeWhere(userId: string, predicate: (user: SessionUser, sid: string) => boolean): Promise<number>;
 }
 
 type SessionRequest = IncomingMessage & {
@@ -105,13 +108,13 @@ export function createSessions(opts: SessionsOptions): Sessions {
     res.setHeader('set-cookie', [...cookies, expiredCookie]);
   }
 
-  async function revokeWhere(userId: string, predicate: (user: SessionUser) => boolean): Promise<number> {
+  async function revokeWhere(userId: string, predicate: (user: SessionUser, sid: string) => boolean): Promise<number> {
     const sids = await store.index.list(userId);
     if (sids.length === 0) return 0;
     const records = await opts.keyv.getMany<SessionData>(sids.map(sessionKey));
-    const doomed = sids.filter((_, i) => {
+    const doomed = sids.filter((sid, i) => {
       const user = records[i]?.user;
-      return user !== undefined && user.userId === userId && predicate(user);
+      return user !== undefined && user.userId === userId && predicate(user, sid);
     });
     await Promise.all(doomed.map((sid) => opts.keyv.delete(sessionKey(sid))));
     if (doomed.length > 0) await store.index.remove(userId, doomed);
@@ -143,7 +146,7 @@ export function createSessions(opts: SessionsOptions): Sessions {
       clearCookie(res);
     },
     clearCookie,
-    revokeUser: (userId) => revokeWhere(userId, () => true),
+    revokeUser: (userId, { except } = {}) => revokeWhere(userId, (_user, sid) => sid !== except),
     revokeWhere,
   };
 }

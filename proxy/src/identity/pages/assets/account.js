@@ -22,6 +22,9 @@ const sessionSection = document.getElementById('session-section');
 // Present only when organisation sign-in (OIDC) is on.
 const linkSection = document.getElementById('link-section');
 const recoverySection = document.getElementById('recovery-section');
+const signOutOthersSection = document.getElementById('sign-out-others-section');
+const signOutOthersForm = document.getElementById('sign-out-others-form');
+const signOutOthersButton = signOutOthersForm?.querySelector('[data-testid="sign-out-others"]');
 // Where the organisation sign-in flows send the user back to.
 const arrival = new URLSearchParams(window.location.search);
 const signOutButton = sessionSection.querySelector('[data-testid="sign-out"]');
@@ -46,8 +49,10 @@ async function start() {
   sessionSection.hidden = me.via !== 'session';
   // Linking needs the session cookie: a plain form POST cannot carry the legacy token.
   if (linkSection) linkSection.hidden = me.via !== 'session';
-  const fromOrganisation = me.authMethod === 'oidc';
-  if (recoverySection) recoverySection.hidden = !(fromOrganisation && arrival.get('recovered') === '1' && !arrival.has('revoked'));
+  const recovering = me.authMethod === 'oidc' && arrival.get('recovered') === '1';
+  if (recoverySection) recoverySection.hidden = !(recovering && !arrival.has('revoked'));
+  // Still offered once the passkeys are gone: the lost device may hold an organisation session too.
+  if (signOutOthersSection) signOutOthersSection.hidden = !recovering;
   const who = me.username ?? me.userId;
   showStatus(arrivalMessage() ?? (me.via === 'session' ? `Signed in as ${who}.` : `Signed in as ${who} through the existing app.`));
   await refreshList();
@@ -59,7 +64,9 @@ function arrivalMessage() {
     const removed = n === 1 ? '1 passkey was' : `${n} passkeys were`;
     return `${removed} removed, and the sessions they signed in were ended. Add a passkey for this device now.`;
   }
-  if (arrival.get('recovered') === '1') return 'You signed in with your organisation. If a device with your passkey is lost, remove your old passkeys below.';
+  if (arrival.get('recovered') === '1') {
+    return 'You signed in with your organisation. If a device is lost, remove your old passkeys and sign out every other session below.';
+  }
   if (arrival.get('linked') === '1') return 'Your organisation account is linked. You can now sign in with it when no passkey is at hand.';
   return undefined;
 }
@@ -165,9 +172,26 @@ async function signOutEverywhere() {
   }
 }
 
+/** Ends the lost device's sessions and keeps this one (allowed just after an organisation sign-in). */
+async function signOutOthers() {
+  try {
+    const { endedSessions } = await callApi('POST', '/sign-out-everywhere', { keepThisSession: true });
+    signOutOthersSection.hidden = true;
+    const ended =
+      endedSessions === 0 ? 'You had no other sessions' : `${endedSessions} other ${endedSessions === 1 ? 'session was' : 'sessions were'} ended`;
+    showStatus(`${ended}. You are still signed in here.`);
+  } catch (err) {
+    showError(messageFor(err, 'manage'));
+  }
+}
+
 addForm?.addEventListener('submit', (event) => {
   event.preventDefault();
   void whileBusy(addButton, addPasskey);
+});
+signOutOthersForm?.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void whileBusy(signOutOthersButton, signOutOthers);
 });
 signOutButton.addEventListener('click', () => void whileBusy(signOutButton, signOut));
 signOutEverywhereButton.addEventListener('click', () => void whileBusy(signOutEverywhereButton, signOutEverywhere));
