@@ -20,7 +20,7 @@ beforeAll(async () => {
   conduit = await startConduitStub({ quiet: true });
   proxy = await startProxy({
     legacyUrl: conduit.url,
-    flags: { 'route.profile-page': { rollout: 100 } },
+    flags: { 'route.profile-page': { rollout: 100 }, 'route.password-check': { rollout: 100 } },
     env: {
       STATUS_TOKEN,
       MIGRATED_ROUTES_DIR: fileURLToPath(new URL('./fixtures/conduit-routes', import.meta.url)),
@@ -91,6 +91,37 @@ describe('identity follows the configured model', () => {
     expect(auth).toHaveLength(1);
     expect(auth[0]).toMatch(/^Token ey/);
     expect(seen.join('\n')).not.toMatch(/sp_session/);
+  });
+});
+
+describe("a migrated write relaying the API's refusal", () => {
+  const check = (password: string, correlationId: string) =>
+    through('/api/user/password-check', {
+      method: 'POST',
+      headers: { ...token('jake'), 'content-type': 'application/json', 'x-correlation-id': correlationId },
+      body: JSON.stringify({ user: { password } }),
+    });
+
+  it('a 422 {errors: {field: [messages]}} arrives as problem+json, the field errors in `errors`', async () => {
+    const res = await check('', 'conduit-refusal-1');
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('x-correlation-id')).toBe('conduit-refusal-1');
+    expect(await res.json()).toEqual({
+      type: 'urn:strangler-proxy:legacy-rejected',
+      title: 'Unprocessable Entity',
+      status: 422,
+      detail: "password can't be blank",
+      errors: { password: ["can't be blank"] },
+      correlationId: 'conduit-refusal-1',
+    });
+  });
+
+  it('a field name with spaces is carried as it came; the right password passes', async () => {
+    const wrong = await check('not-the-password', 'conduit-refusal-2');
+    expect(wrong.status).toBe(422);
+    expect(await wrong.json()).toMatchObject({ detail: 'email or password is invalid', errors: { 'email or password': ['is invalid'] } });
+    expect((await check('password', 'conduit-refusal-3')).status).toBe(204);
   });
 });
 

@@ -45,7 +45,8 @@ export function isLegacyCallError(err: unknown): err is LegacyCallError {
 /**
  * The problem+json answer for a legacy failure a handler did not handle itself.
  * Statuses that say something about the caller (401, 403, 404) keep their meaning;
- * everything else is the legacy API's fault: 502, 503 or 504.
+ * everything else is the legacy API's fault: 502, 503 or 504. (A 4xx that `send` hands back and
+ * the handler relays is an answer, not a failure: rejection-problem.ts makes that a problem.)
  */
 export function legacyProblem(err: LegacyCallError): Problem {
   switch (err.kind) {

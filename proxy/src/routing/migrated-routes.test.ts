@@ -306,6 +306,44 @@ describe('writes (enrollments migrated)', () => {
     expect(after.json!.myEnrollment).toMatch(/ENROLLED|WAITLISTED/);
   });
 
+  it('a legacy refusal arrives as problem+json with the legacy message and the correlation id', async () => {
+    const ola = stack.legacy.issueToken('ola');
+    const key = `ola-reused-${Date.now()}`;
+    // The key was first used straight at the legacy API, for another course...
+    const firstBody = JSON.stringify({ courseId: 'c-101' });
+    const first = await rawRequest({
+      port: stack.legacy.port,
+      method: 'POST',
+      path: '/api/enrollments',
+      headers: ['Authorization', `Bearer ${ola}`, 'Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(firstBody)), 'Idempotency-Key', key],
+      body: firstBody,
+    });
+    expect(first.status).toBeLessThan(500);
+    // ...so the legacy API refuses it here with its `{error, message}` 422.
+    const posts = () => stack.legacy.received.filter((r) => r.method === 'POST' && r.url === '/api/enrollments').length;
+    const before = posts();
+    const { res, json, correlationId } = await call(stack, '/api/enrollments', ola, { method: 'POST', body: { courseId: 'c-103' }, headers: ['Idempotency-Key', key] });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.headers['x-correlation-id']).toBe(correlationId);
+    expect(json).toMatchObject({
+      type: 'urn:strangler-proxy:legacy-rejected',
+      title: 'Unprocessable Entity',
+      status: 422,
+      detail: 'This Idempotency-Key was already used with a different body.',
+      correlationId,
+      error: 'idempotency_key_reused', // the legacy code, for a frontend that reads it
+    });
+    expect(json).not.toHaveProperty('legacyStatus');
+    // Kept for the key like any answer: the retry gets the same problem back, and the legacy API is not asked again.
+    const retry = await call(stack, '/api/enrollments', ola, { method: 'POST', body: { courseId: 'c-103' }, headers: ['Idempotency-Key', key] });
+    expect(retry.res.status).toBe(422);
+    expect(retry.res.headers['content-type']).toBe('application/problem+json');
+    expect(retry.res.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json).toMatchObject({ type: 'urn:strangler-proxy:legacy-rejected', detail: json!.detail, correlationId: retry.correlationId });
+    expect(posts() - before).toBe(1);
+  });
+
   it('a bad body gets 400 problem+json, and nothing reaches the legacy API', async () => {
     const { res, json } = await call(stack, '/api/enrollments', stack.legacy.issueToken('ola'), { method: 'POST', body: { course: 'c-101' } });
     expect(res.status).toBe(400);

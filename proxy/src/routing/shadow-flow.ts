@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CatchAll } from '../legacy/catch-all.ts';
 import type { ShadowTicket } from './shadow-runner.ts';
 import type { RouteResult } from './route.ts';
+import { ErrorAnswer } from './run-handler.ts';
 
 type Captured = { status: number; contentType?: string; body: Buffer | null };
 type Answer = { status: number; body: unknown } | { error: Error };
@@ -32,7 +33,11 @@ export function serveShadowed(f: ShadowFlow): void {
 
   const migrated: Promise<Answer> = f
     .runMigrated(abort.signal)
-    .then((r) => ({ status: r.status ?? 200, body: r.body }), (error: Error) => ({ error }));
+    .then(
+      (r) => ({ status: r.status ?? 200, body: r.body }),
+      // An error answer is an answer: compared by its status, as when it was returned.
+      (error: Error) => (error instanceof ErrorAnswer ? { status: error.problem.status, body: error.problem } : { error }),
+    );
   const second: Promise<Answer | undefined> = f.ticket.calibrate
     ? f.fetchLegacyAgain(abort.signal).then((r) => r, (error: Error) => ({ error }))
     : Promise.resolve(undefined);
