@@ -56,6 +56,28 @@ describe("a session's request carries only the proxy's credential", () => {
   }
 });
 
+describe('a legacy API that takes its token in a header of its own (LEGACY_TOKEN_HEADER)', () => {
+  let custom: Stack;
+  beforeAll(async () => {
+    custom = await startStack({ env: { LEGACY_TOKEN_HEADER: 'X-Auth-Token' } });
+  });
+  afterAll(() => custom?.stop());
+
+  it('two X-Auth-Token fields are refused with 400 and nothing is forwarded; one goes on as sent', async () => {
+    const before = custom.legacy.received.length;
+    const twice = await get(custom.proxyPort, '/api/echo/who', ['X-Auth-Token', 'token-of-ola', 'x-auth-token', 'token-of-kari']);
+    expect(twice.status).toBe(400);
+    expect(twice.headers['content-type']).toBe('application/problem+json');
+    expect(twice.headers.connection).toBe('close');
+    expect(problemOf(twice).correlationId).toBe(twice.headers['x-correlation-id']);
+    expect(custom.legacy.received.length).toBe(before);
+
+    const once = await get(custom.proxyPort, '/api/echo/who', ['X-Auth-Token', 'token-of-ola']);
+    expect(once.status).toBe(200);
+    expect(values(seenBy(once), 'x-auth-token')).toEqual(['token-of-ola']);
+  });
+});
+
 describe('the correlation id', () => {
   it('two X-Correlation-Id fields reach the legacy API as the one id the proxy uses and echoes', async () => {
     const res = await get(stack.proxyPort, '/api/echo/ids', ['X-Correlation-Id', 'from-client-a', 'X-Correlation-Id', 'from-client-b']);

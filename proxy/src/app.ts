@@ -19,7 +19,7 @@ import { createLegacyReachability } from './health/legacy-reachability.ts';
 import { createReadiness } from './health/readiness.ts';
 import { publicOriginResolver } from './edge/public-origin.ts';
 import { createForwardedPolicy } from './edge/forwarded.ts';
-import { checkRequestHead } from './edge/request-head.ts';
+import { checkRequestHead, singleFields } from './edge/request-head.ts';
 import { createFlags } from './flags/index.ts';
 import { createCanaryGuard } from './canary/canary-guard.ts';
 import { guardMetrics } from './canary/guard-metrics.ts';
@@ -240,13 +240,15 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const isOwn = (url: string) =>
     url.startsWith(prefix) && (url.length === prefix.length || url[prefix.length] === '/' || url[prefix.length] === '?');
 
+  const mustComeOnce = singleFields(legacyToken.location.spec.kind === 'header' ? legacyToken.location.spec.name : undefined);
+
   /**
    * What every request meets first: its correlation id, its target in origin-form, the
    * boundary's framing rules, and the state record the log line, the metrics and the status
    * page read. Returns why the request is refused, if it is.
    */
   function arrive(req: IncomingMessage): Problem | undefined {
-    const refusal = checkRequestHead(req, config.maxHeaderFields); // the head as it came
+    const refusal = checkRequestHead(req, config.maxHeaderFields, mustComeOnce); // the head as it came
     const correlationId = assignCorrelationId(req);
     const badTarget = normaliseTarget(req); // origin-form (or the * of OPTIONS) from here on
     setState(req, {

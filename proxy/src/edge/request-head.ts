@@ -20,7 +20,17 @@ type Framed = IncomingMessage & { [FRAMING]?: BodyFraming; [REPEATS]?: boolean }
  */
 const NOT_HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'host']);
 /** Fields that must come once: a second one is either an attack or a client bug nobody can settle. */
-const SINGLE = ['host', 'content-length', 'transfer-encoding', 'authorization', 'proxy-authorization'];
+const SINGLE: readonly string[] = ['host', 'content-length', 'transfer-encoding', 'authorization', 'proxy-authorization'];
+
+/**
+ * The single fields, plus the header a legacy API takes its token in when that is not
+ * Authorization (LEGACY_TOKEN_HEADER): two tokens there are two callers, and which one the
+ * legacy API would act for is its parser's choice, not the proxy's.
+ */
+export function singleFields(credentialHeader?: string): readonly string[] {
+  const name = credentialHeader?.toLowerCase();
+  return name === undefined || SINGLE.includes(name) ? SINGLE : [...SINGLE, name];
+}
 /** RFC 9110 §4.2.3 host (reg-name or IPv4, or an IPv6 literal) and an optional port; no userinfo, path or spaces. */
 const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]+|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
 
@@ -34,7 +44,7 @@ const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]+|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$
  * fields than the proxy forwards. Costs a few property reads on an ordinary request. Runs
  * before the pipeline touches the head.
  */
-export function checkRequestHead(req: IncomingMessage, maxFields: number): HeadRefusal | undefined {
+export function checkRequestHead(req: IncomingMessage, maxFields: number, single: readonly string[] = SINGLE): HeadRefusal | undefined {
   const raw = req.rawHeaders;
   if (raw.length > maxFields * 2) {
     return { status: 431, detail: `The request has ${raw.length / 2} header fields; the proxy forwards at most ${maxFields}.` };
@@ -59,7 +69,7 @@ export function checkRequestHead(req: IncomingMessage, maxFields: number): HeadR
   (req as Framed)[REPEATS] = repeats;
   if (repeats) {
     const distinct = req.headersDistinct;
-    for (const name of SINGLE) {
+    for (const name of single) {
       if ((distinct[name]?.length ?? 0) > 1) return { status: 400, detail: `The request carries more than one ${name} field.` };
     }
   }
