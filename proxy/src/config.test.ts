@@ -101,3 +101,45 @@ describe('LEGACY_HEALTH_PATH', () => {
     expect(() => loadConfig({ LEGACY_HEALTH_PATH: value })).toThrow(/LEGACY_HEALTH_PATH=.*: must be a path on the legacy API starting with "\/"/);
   });
 });
+
+describe('LEGACY_TOKEN_BROWSER_STORAGE', () => {
+  const inBrowser = (env: Record<string, string>) => loadConfig(env).legacyTokenInBrowser;
+
+  it("defaults to our stand-in frontend's localStorage.legacyToken, sent as Authorization: Bearer", () => {
+    expect(inBrowser({})).toEqual({ storage: 'localStorage', key: 'legacyToken', header: 'Authorization', scheme: 'Bearer' });
+  });
+
+  it('sends the token in the first configured scheme, or alone in the configured header', () => {
+    expect(inBrowser({ LEGACY_TOKEN_SCHEMES: 'Token,Bearer', LEGACY_TOKEN_BROWSER_STORAGE: 'localStorage:jwt' })).toEqual({
+      storage: 'localStorage',
+      key: 'jwt',
+      header: 'Authorization',
+      scheme: 'Token',
+    });
+    // A key may hold a colon (redux-persist's `persist:auth`): only the first one separates.
+    expect(inBrowser({ LEGACY_TOKEN_HEADER: 'X-Auth-Token', LEGACY_TOKEN_BROWSER_STORAGE: 'sessionStorage:persist:auth' })).toEqual({
+      storage: 'sessionStorage',
+      key: 'persist:auth',
+      header: 'x-auth-token',
+      scheme: undefined,
+    });
+  });
+
+  it('none: the pages send nothing extra; with LEGACY_TOKEN_COOKIE that is the default (the browser sends the cookie)', () => {
+    expect(inBrowser({ LEGACY_TOKEN_BROWSER_STORAGE: 'none' })).toEqual({ storage: 'none' });
+    expect(inBrowser({ LEGACY_TOKEN_COOKIE: 'jwt' })).toEqual({ storage: 'none' });
+    expect(inBrowser({ LEGACY_TOKEN_COOKIE: 'jwt', LEGACY_TOKEN_BROWSER_STORAGE: 'none' })).toEqual({ storage: 'none' });
+  });
+
+  it.each(['jwt', 'localStorage:', 'cookie:jwt', 'LocalStorage:jwt', 'localStorage:my token', 'None'])('refuses %s, naming the variable and the forms it takes', (value) => {
+    const attempt = () => loadConfig({ LEGACY_TOKEN_BROWSER_STORAGE: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(`LEGACY_TOKEN_BROWSER_STORAGE=${JSON.stringify(value)}: must be localStorage:<key> or sessionStorage:<key>`);
+  });
+
+  it('refuses a storage place when the token travels in a cookie, which a page cannot send', () => {
+    const attempt = () => loadConfig({ LEGACY_TOKEN_COOKIE: 'jwt', LEGACY_TOKEN_BROWSER_STORAGE: 'localStorage:jwt' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/LEGACY_TOKEN_BROWSER_STORAGE="localStorage:jwt": the legacy token travels in the cookie jwt \(LEGACY_TOKEN_COOKIE\).*set none/);
+  });
+});

@@ -5,6 +5,7 @@ import { loadOpenApiPaths, type DocumentedPath } from './status/openapi-paths.ts
 import { DEFAULT_LEARN_THRESHOLD } from './status/path-template.ts';
 import { CLAIM_PATH } from './identity/legacy-jwt/claim-path.ts';
 import { legacyTokenSettings, type LegacyTokenSettings } from './identity/legacy-jwt/legacy-token-settings.ts';
+import { pageCredential, PAGE_CREDENTIAL_FORMAT, PAGE_CREDENTIAL_FORMAT_MESSAGE, type PageCredential } from './identity/pages/page-credential.ts';
 
 /**
  * Environment -> typed, validated configuration. Every variable is listed in README.md;
@@ -76,6 +77,7 @@ const schema = z.object({
   LEGACY_TOKEN_SCHEMES: z.string().optional(),
   LEGACY_TOKEN_HEADER: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name, e.g. X-Auth-Token').optional(),
   LEGACY_TOKEN_COOKIE: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a cookie name, e.g. jwt').optional(),
+  LEGACY_TOKEN_BROWSER_STORAGE: z.string().regex(PAGE_CREDENTIAL_FORMAT, PAGE_CREDENTIAL_FORMAT_MESSAGE).optional(),
   LEGACY_JWKS_URL: httpUrl.optional(),
   LEGACY_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   LEGACY_JWT_SECRET: z.string().min(1).optional(),
@@ -173,6 +175,8 @@ export interface Config {
   idempotencyMaxAnswerBytes: number;
   /** The legacy API's credential: where it travels, how it is checked, how tokens are minted for session callers. */
   legacyToken: LegacyTokenSettings;
+  /** Where the existing frontend keeps that token in the browser, for the proxy's account page to send it on. */
+  legacyTokenInBrowser: PageCredential;
   /** Undefined: a random secret per process (development only; sessions do not survive a restart). */
   sessionSecret: string | undefined;
   /** Secure cookies everywhere but plain-http localhost development. */
@@ -228,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const c = parsed.data;
+  const legacyCredential = legacyToken(c);
   return {
     port: c.PORT,
     host: c.HOST,
@@ -260,7 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     storeTimeoutMs: c.STORE_TIMEOUT_MS,
     idempotencyMaxAnswerBytes: c.IDEMPOTENCY_MAX_ANSWER_BYTES,
-    legacyToken: legacyToken(c),
+    legacyToken: legacyCredential,
+    legacyTokenInBrowser: legacyTokenInBrowser(c, legacyCredential),
     sessionSecret: c.SESSION_SECRET,
     cookieSecure: c.COOKIE_SECURE ?? !isLocalHttp(c.PUBLIC_URL),
     authCutoff: c.AUTH_CUTOFF,
@@ -316,6 +322,12 @@ function legacyToken(c: RawConfig): LegacyTokenSettings {
   const outcome = legacyTokenSettings(c);
   if (!outcome.ok) throw new ConfigError(outcome.problems);
   return outcome.settings;
+}
+
+function legacyTokenInBrowser(c: RawConfig, credential: LegacyTokenSettings): PageCredential {
+  const outcome = pageCredential(c.LEGACY_TOKEN_BROWSER_STORAGE, credential.location);
+  if (!outcome.ok) throw new ConfigError([outcome.problem]);
+  return outcome.credential;
 }
 
 /** A quarter of the pool by default: no one client can fill it; it takes four, each at its limit. */

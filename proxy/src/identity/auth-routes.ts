@@ -51,7 +51,9 @@ export async function createAuthRoutes(deps: {
   });
 
   const router = express.Router();
-  router.use(createAuthPagesRouter({ prefix, oidcEnabled: auth.oidc !== undefined, passkeysEnabled: auth.rpId !== undefined }));
+  router.use(
+    createAuthPagesRouter({ prefix, oidcEnabled: auth.oidc !== undefined, passkeysEnabled: auth.rpId !== undefined, legacyCredential: config.legacyTokenInBrowser }),
+  );
   router.use(passkeys);
   if (auth.oidc) {
     const oidc = await createOidcRouter({

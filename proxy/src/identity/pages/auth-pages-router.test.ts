@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthPagesRouter } from './auth-pages-router.ts';
+import type { PageCredential } from './page-credential.ts';
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -12,9 +13,9 @@ afterEach(() => {
   }
 });
 
-async function start(oidcEnabled: boolean, passkeysEnabled = true): Promise<string> {
+async function start(oidcEnabled: boolean, passkeysEnabled = true, legacyCredential?: PageCredential): Promise<string> {
   const app = express();
-  app.use('/_proxy/auth', createAuthPagesRouter({ prefix: '/_proxy', oidcEnabled, passkeysEnabled }));
+  app.use('/_proxy/auth', createAuthPagesRouter({ prefix: '/_proxy', oidcEnabled, passkeysEnabled, legacyCredential }));
   const server = http.createServer(app);
   servers.push(server);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -78,6 +79,20 @@ describe('auth pages', () => {
     const account = await (await fetch(`${await start(true, false)}/account`)).text();
     for (const id of ['passkey-list', 'passkey-register', 'passkey-revoke-all']) expect(account).not.toContain(`data-testid="${id}"`);
     for (const id of ['oidc-link', 'sign-out']) expect(account).toContain(`data-testid="${id}"`);
+  });
+
+  it('tell the account page where the existing frontend keeps its token and how to send it; never a token', async () => {
+    const bodyOf = async (credential?: PageCredential) => /<body[^>]*>/.exec(await (await fetch(`${await start(false, true, credential)}/account`)).text())![0];
+    const standIn = await bodyOf();
+    expect(standIn).toContain('data-token-storage="localStorage" data-token-key="legacyToken" data-token-header="Authorization" data-token-scheme="Bearer"');
+
+    const conduit = await bodyOf({ storage: 'localStorage', key: 'jwt', header: 'Authorization', scheme: 'Token' });
+    expect(conduit).toContain('data-token-storage="localStorage" data-token-key="jwt" data-token-header="Authorization" data-token-scheme="Token"');
+
+    const ownHeader = await bodyOf({ storage: 'sessionStorage', key: 'persist:"auth"', header: 'x-auth-token', scheme: undefined });
+    expect(ownHeader).toContain('data-token-storage="sessionStorage" data-token-key="persist:&#34;auth&#34;" data-token-header="x-auth-token" data-token-scheme=""');
+
+    expect(await bodyOf({ storage: 'none' })).toContain('data-token-storage="none" data-token-key="" data-token-header="" data-token-scheme=""');
   });
 
   it('serve the page scripts and styles, and nothing else from the assets folder', async () => {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import express, { type Response, type Router } from 'express';
+import { DEFAULT_PAGE_CREDENTIAL, type PageCredential } from './page-credential.ts';
 import { safeReturnUrl } from './return-url.ts';
 
 export { safeReturnUrl } from './return-url.ts';
@@ -12,6 +13,8 @@ export interface AuthPagesDeps {
   oidcEnabled: boolean;
   /** Offer passkeys (off when the public URL is on an IP address). Default true. */
   passkeysEnabled?: boolean;
+  /** Where the existing frontend keeps its legacy token, and how to send it (LEGACY_TOKEN_BROWSER_STORAGE). */
+  legacyCredential?: PageCredential;
 }
 
 const ASSETS = new URL('./assets/', import.meta.url);
@@ -53,6 +56,7 @@ export function createAuthPagesRouter(deps: AuthPagesDeps): Router {
   const passkeys = deps.passkeysEnabled ?? true;
   const sections = { oidc: deps.oidcEnabled, passkeys, 'no-method': !deps.oidcEnabled && !passkeys };
   const flags = { oidc: String(deps.oidcEnabled), passkeys: String(passkeys) };
+  const credential = tokenAttributes(deps.legacyCredential ?? DEFAULT_PAGE_CREDENTIAL);
 
   const router = express.Router();
   router.get('/sign-in', (req, res) => {
@@ -62,7 +66,7 @@ export function createAuthPagesRouter(deps: AuthPagesDeps): Router {
   });
   router.get('/account', (_req, res) => {
     const signIn = `${base}/sign-in?returnUrl=${encodeURIComponent(`${base}/account`)}`;
-    sendPage(res, fill(accountTemplate, { base, signIn, ...flags }, sections));
+    sendPage(res, fill(accountTemplate, { base, signIn, ...flags, ...credential }, sections));
   });
   router.get('/assets/:file', (req, res, next) => {
     const body = assets.get(req.params.file);
@@ -73,6 +77,12 @@ export function createAuthPagesRouter(deps: AuthPagesDeps): Router {
     res.send(body);
   });
   return router;
+}
+
+/** Places and names only, never a token: the page reads the token itself, where the frontend left it. */
+function tokenAttributes(credential: PageCredential): Record<string, string> {
+  if (credential.storage === 'none') return { tokenStorage: 'none', tokenKey: '', tokenHeader: '', tokenScheme: '' };
+  return { tokenStorage: credential.storage, tokenKey: credential.key, tokenHeader: credential.header, tokenScheme: credential.scheme ?? '' };
 }
 
 function sendPage(res: Response, html: string): void {

@@ -32,7 +32,7 @@ const signOutEverywhereButton = sessionSection.querySelector('[data-testid="sign
 
 // A session cookie, when there is one, wins on the server; the legacy token covers users of the
 // existing app who have no session yet.
-const call = (method, path, body) => callApi(method, path, body, { bearer: legacyToken() });
+const call = (method, path, body) => callApi(method, path, body, { legacyToken: legacyToken() });
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 async function start() {

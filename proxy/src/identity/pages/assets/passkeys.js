@@ -18,13 +18,26 @@ export function showError(text) {
   errorBox.hidden = false;
 }
 
-/** The legacy frontend's token, if it left one (same origin): how existing users add their first passkey. */
+/**
+ * The legacy frontend's token, if it left one (same origin): how existing users add their first
+ * passkey. Where it lives is configuration (LEGACY_TOKEN_BROWSER_STORAGE), rendered into the
+ * account page; `none` (a cookie the browser sends by itself) leaves nothing to read here.
+ */
 export function legacyToken() {
+  const { tokenStorage, tokenKey } = document.body.dataset;
+  if (tokenStorage !== 'localStorage' && tokenStorage !== 'sessionStorage') return null;
   try {
-    return localStorage.getItem('legacyToken');
+    return window[tokenStorage].getItem(tokenKey);
   } catch {
+    // Storage blocked by the browser's privacy settings: there is no token to offer.
     return null;
   }
+}
+
+/** The field the legacy API reads the token from, as its frontend sends it: `Authorization: Token <jwt>`, `X-Auth-Token: <jwt>`. */
+function legacyTokenField(token) {
+  const { tokenHeader, tokenScheme } = document.body.dataset;
+  return { [tokenHeader]: tokenScheme ? `${tokenScheme} ${token}` : token };
 }
 
 /** A failure with a sentence for the person; `problem` is the server's problem+json when there is one. */
@@ -36,10 +49,10 @@ export class AuthError extends Error {
 }
 
 /** Calls the auth API; resolves with the JSON body, throws AuthError with the server's own words. */
-export async function callApi(method, path, body, { bearer } = {}) {
+export async function callApi(method, path, body, { legacyToken: token } = {}) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  if (token) Object.assign(headers, legacyTokenField(token));
   let res;
   try {
     res = await fetch(`${api}${path}`, {
