@@ -11,6 +11,9 @@ describe('legacy call errors as problems', () => {
     expect(status('bulkhead-full')).toBe(503);
     expect(status('transport')).toBe(502);
     expect(status('status', 500)).toBe(502);
+    expect(status('status', 429)).toBe(503);
+    expect(status('status', 503)).toBe(503);
+    expect(status('status', 422)).toBe(502);
     expect(status('status', 404)).toBe(404);
     expect(status('status', 401)).toBe(401);
   });

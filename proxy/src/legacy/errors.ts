@@ -45,7 +45,7 @@ export function isLegacyCallError(err: unknown): err is LegacyCallError {
 /**
  * The problem+json answer for a legacy failure a handler did not handle itself.
  * Statuses that say something about the caller (401, 403, 404) keep their meaning;
- * everything else is the legacy API's fault: 502, 503 or 504. (A 4xx that `send` hands back and
+ * everything else is the legacy API's fault: 502, 503 or 504 (503 when it said "not now": 429 or 503). (A 4xx that `send` hands back and
  * the handler relays is an answer, not a failure: rejection-problem.ts makes that a problem.)
  */
 export function legacyProblem(err: LegacyCallError): Problem {
@@ -63,6 +63,9 @@ export function legacyProblem(err: LegacyCallError): Problem {
       if (err.status === 401) return problems.unauthorized();
       if (err.status === 403) return problems.forbidden();
       if (err.status === 404) return problems.notFound();
+      // "Not now" (a rate limit, an overload) once retries are spent: the same answer as an open
+      // breaker, not a 502 that tells the user's team the legacy API is broken.
+      if (err.status === 429 || err.status === 503) return problems.serviceUnavailable('The legacy API is unavailable right now. Try again shortly.');
       return problems.badGateway('The legacy API gave an answer the proxy could not use.');
   }
 }
