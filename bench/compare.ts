@@ -20,7 +20,13 @@ import { intEnv } from './env.ts';
  * worktree) is the way to compare two commits. Env: COMPARE_ROUNDS (10), COMPARE_SECONDS (3),
  * COMPARE_CONNECTIONS (25 per build), COMPARE_PATH (the plain pass-through read by default; a
  * migrated route's path to weigh that lane), COMPARE_HEADERS (`Name: value` lines separated by
- * `\n`, e.g. an Authorization header for a route that needs a caller).
+ * `\n`, e.g. an Authorization header for a route that needs a caller), COMPARE_LOGIN (a seeded
+ * user of the stand-in, e.g. `ingrid`: her legacy token from this run's stand-in, whose keys
+ * are made at its start, goes in `Authorization: Bearer`). `,COMPARE_PATH=/path` after an entry
+ * loads that build at its own path, so a migrated route and the legacy endpoint it replaces are
+ * weighed in one run:
+ *
+ *   COMPARE_LOGIN=ingrid npx tsx bench/compare.ts proxy/src/main.ts,COMPARE_PATH=/api/home proxy/src/main.ts,COMPARE_PATH=/api/dashboard
  */
 
 const ROUNDS = intEnv('COMPARE_ROUNDS', 10);
@@ -45,18 +51,23 @@ async function main(entries: string[]): Promise<void> {
   const stub = spawnTs('bench/stand-in.ts', { cpu: LOAD_CPU, env: { PORT: String(legacyPort) } });
   await waitUntilServing(legacyUrl, stub);
 
+  const login = process.env.COMPARE_LOGIN;
+  if (login) HEADERS.Authorization = `Bearer ${await loginAt(legacyUrl, login)}`;
+
   const builds: Build[] = [];
   for (const entry of entries) {
     const [file, ...assignments] = entry.split(',');
     const port = await freePort();
     const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: legacyUrl, TARGET: legacyUrl, LOG_LEVEL: 'info' };
+    let buildPath = PATH;
     for (const a of assignments) {
       const eq = a.indexOf('=');
       if (eq < 1) throw new Error(`"${a}" in "${entry}" is not NAME=value`);
-      env[a.slice(0, eq)] = a.slice(eq + 1);
+      if (a.slice(0, eq) === 'COMPARE_PATH') buildPath = a.slice(eq + 1);
+      else env[a.slice(0, eq)] = a.slice(eq + 1);
     }
     const child = spawnTs(file!, { cpu: BUILD_CPU, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    const url = `http://127.0.0.1:${port}${PATH}`;
+    const url = `http://127.0.0.1:${port}${buildPath}`;
     await waitUntilServing(url, child);
     builds.push({ label: entry, pid: child.pid!, url, cpuPerRequest: [] });
   }
@@ -66,8 +77,15 @@ async function main(entries: string[]): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     const before = builds.map((b) => cpuSeconds(b.pid));
     const results = await load(SECONDS);
+    // A build that served nothing (the stand-in or the core stalled) gives no ratio: say so, leave the round out.
+    if (results.some((r) => r.requests === 0)) {
+      console.log(`round ${round}: ${results.map((r) => `${r.requests} requests`).join('  ')}: left out`);
+      continue;
+    }
     builds.forEach((b, i) => b.cpuPerRequest.push(((cpuSeconds(b.pid) - before[i]!) * 1e6) / results[i]!.requests));
-    console.log(`round ${round}: ${builds.map((b) => `${b.cpuPerRequest.at(-1)!.toFixed(0)} us`).join('  ')}`);
+    // A build answering errors is not doing the work being weighed: say so beside its figure.
+    const notes = results.map((r) => (r.non2xx3xx || r.socketErrors ? ` (${r.non2xx3xx} non-2xx, ${r.socketErrors} socket errors)` : ''));
+    console.log(`round ${round}: ${builds.map((b, i) => `${b.cpuPerRequest.at(-1)!.toFixed(0)} us @ ${results[i]!.requestsPerSec.toFixed(0)}/s${notes[i]}`).join('  ')}`);
   }
 
   const first = builds[0]!;
@@ -78,6 +96,17 @@ async function main(entries: string[]): Promise<void> {
       `  ${b.label}\n    median ${median(b.cpuPerRequest).toFixed(0)} us/req; ratio median ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
     );
   }
+}
+
+/** A legacy token from the stand-in's own login (its seeded users share one password). */
+async function loginAt(legacyUrl: string, username: string): Promise<string> {
+  const res = await fetch(`${legacyUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'password' }),
+  });
+  if (!res.ok) throw new Error(`COMPARE_LOGIN: logging in as "${username}" at the stand-in answered ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
 }
 
 function parseHeaders(lines: string): Record<string, string> {

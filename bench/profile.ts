@@ -4,6 +4,7 @@ import path from 'node:path';
 import { freePort } from '../test-support/free-port.ts';
 import { killAllNow, spawnTs, stop, stopAll, waitUntilServing } from './processes.ts';
 import { runWrk } from './wrk.ts';
+import { loginAll, writeFlagsFiles } from './dashboard/legacy-world.ts';
 
 /**
  * Where does the pass-through's time go? Runs one contender under `--cpu-prof` on core 1
@@ -13,11 +14,20 @@ import { runWrk } from './wrk.ts';
  *
  *   npx tsx bench/profile.ts                       # this proxy, LOG_LEVEL=info
  *   PROFILE_TARGET=bare npx tsx bench/profile.ts   # the bare node:http proxy
+ *   PROFILE_TARGET=dashboard npx tsx bench/profile.ts   # the warm migrated dashboard (flag at 100%)
+ *   PROFILE_TARGET=dashboard-legacy npx tsx bench/profile.ts   # /api/dashboard with its flag at 0%
  *   env: PROFILE_SECONDS (8), LOG_LEVEL (info)
+ *
+ * The dashboard targets send one seeded user's legacy token (ingrid's, from the stand-in's own
+ * login) on every request, at 10 connections (inside the route's bulkheads, as the dashboard
+ * phase of `npm run bench` does), so the per-user and shared caches are warm after the warm-up.
  */
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
-const PATH = '/api/echo/courses?orgId=org-uninett';
+const TARGET = process.env.PROFILE_TARGET ?? 'proxy';
+const DASHBOARD = TARGET === 'dashboard' || TARGET === 'dashboard-legacy';
+const PATH = DASHBOARD ? '/api/dashboard' : '/api/echo/courses?orgId=org-uninett';
+const CONNECTIONS = DASHBOARD ? 10 : 50;
 
 interface ProfileNode {
   id: number;
@@ -32,6 +42,7 @@ interface CpuProfile {
 }
 
 async function main(): Promise<void> {
+  const cleanups: Array<() => void> = [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'proxy-cpu-prof-'));
   try {
     const legacyPort = await freePort();
@@ -40,21 +51,32 @@ async function main(): Promise<void> {
     await waitUntilServing(legacyUrl, stub);
 
     const port = await freePort();
-    const bare = process.env.PROFILE_TARGET === 'bare';
+    const bare = TARGET === 'bare';
+    const flags = DASHBOARD ? writeFlagsFiles() : undefined;
+    if (flags) cleanups.push(() => rmSync(flags.dir, { recursive: true, force: true }));
     const proxy = spawnTs(bare ? 'bench/contenders/bare-proxy.ts' : 'proxy/src/main.ts', {
       cpu: '1',
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-      env: { PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: legacyUrl, TARGET: legacyUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LEGACY_URL: legacyUrl,
+        TARGET: legacyUrl,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        ...(flags ? { FLAGS_FILE: TARGET === 'dashboard' ? flags.migrated : flags.legacy } : {}),
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}${PATH}`;
+    const headers = DASHBOARD ? { Authorization: `Bearer ${(await loginAll(legacyUrl)).ingrid}` } : undefined;
     await waitUntilServing(url, proxy);
-    await runWrk({ url, connections: 50, seconds: 2, cpu: '0' });
+    await runWrk({ url, connections: CONNECTIONS, seconds: 2, cpu: '0', headers });
     // V8 stamps samples with the monotonic clock, as process.hrtime does: only the measured load counts.
     const from = Number(process.hrtime.bigint() / 1000n);
-    const load = await runWrk({ url, connections: 50, seconds: SECONDS, cpu: '0' });
+    const load = await runWrk({ url, connections: CONNECTIONS, seconds: SECONDS, cpu: '0', headers });
     const to = Number(process.hrtime.bigint() / 1000n);
-    console.log(`${bare ? 'bare proxy' : 'this proxy'}: ${load.requestsPerSec.toFixed(0)} req/s under the profiler (it costs some), p99 ${load.p99.toFixed(2)} ms`);
+    const errors = load.non2xx3xx || load.socketErrors ? ` (${load.non2xx3xx} non-2xx, ${load.socketErrors} socket errors: not a clean figure)` : '';
+    console.log(`${bare ? 'bare proxy' : `this proxy (${TARGET})`}: ${load.requestsPerSec.toFixed(0)} req/s under the profiler (it costs some), p99 ${load.p99.toFixed(2)} ms${errors}`);
     await stop(proxy, 15_000); // both exit normally on SIGTERM: that is when Node writes the profile
     await stop(stub);
 
@@ -63,6 +85,7 @@ async function main(): Promise<void> {
     summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, load.requests, from, to);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    for (const cleanup of cleanups) cleanup();
   }
 }
 

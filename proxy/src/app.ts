@@ -40,7 +40,7 @@ import { createClientShare } from './legacy/client-share.ts';
 import { createLegacyClient } from './legacy/client.ts';
 import { legacyCallMetrics } from './legacy/resilience-metrics.ts';
 import { createRegistry, loadRouteFiles, type Registry } from './routing/registry.ts';
-import { attachMatch, serveMigrated } from './routing/serve-migrated.ts';
+import { attachMatch, legacyForEveryone, serveMigrated } from './routing/serve-migrated.ts';
 import { createIdempotency } from './routing/idempotency.ts';
 import { createIdempotencyStore } from './routing/idempotency-store.ts';
 import { createShadowRunner } from './routing/shadow-runner.ts';
@@ -299,7 +299,8 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       refuse(req, problemName(match.refused));
       return sendProblem(res, match.refused, correlationId);
     }
-    if (match) {
+    // A route nobody can be on the new side of is its legacy endpoint's: passed through as below.
+    if (match && !legacyForEveryone(req, match, { flags, registry })) {
       attachMatch(req, match);
       echoCorrelationId(res, correlationId);
       return toExpress(req, res);

@@ -3,6 +3,7 @@ import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { InMemStorageProvider, Unleash, type ClientFeaturesResponse } from 'unleash-client';
+import { mayLeaveLegacy } from './may-leave-legacy.ts';
 import { decideSide, SHADOW_SUFFIX } from './decide.ts';
 import { readFlagsFile } from './file-format.ts';
 import { createChangeLog, describeFlag, effectiveRollout } from './flag-state.ts';
@@ -60,6 +61,7 @@ export async function createFileFlags(config: { file: string; pollMs?: number },
     source: 'file',
     loaded: () => true,
     decide: (flag, ctx) => decideSide(client, flag, ctx),
+    mayLeaveLegacy: (flag) => mayLeaveLegacy(client, flag),
     state: (flag) => describeFlag(client, flag, changes.lastChangedAt(flag)),
     async close() {
       closed = true;

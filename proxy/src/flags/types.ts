@@ -27,6 +27,12 @@ export interface Flags {
   /** A first set of definitions is in force (readiness waits for it; a file is read before start-up ends). */
   loaded(): boolean;
   decide(flag: string, ctx: FlagContext): Side;
+  /**
+   * False only when decide() is certain to answer `legacy` to everyone for this flag right now
+   * (off, unknown, or at 0% with no shadow): such a request needs no caller to be decided.
+   * True means "maybe": decide per caller.
+   */
+  mayLeaveLegacy(flag: string): boolean;
   state(flag: string): FlagState;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { InMemStorageProvider, Unleash, type ClientFeaturesResponse } from 'unleash-client';
+import { mayLeaveLegacy } from './may-leave-legacy.ts';
 import { decideSide } from './decide.ts';
 import { createChangeLog, describeFlag } from './flag-state.ts';
 import type { Flags, FlagsConfig } from './types.ts';
@@ -68,6 +69,7 @@ export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger
     source: 'unleash',
     loaded: () => live !== null,
     decide: (flag, ctx) => decideSide(live, flag, ctx),
+    mayLeaveLegacy: (flag) => mayLeaveLegacy(live, flag),
     state: (flag) => describeFlag(live, flag, changes.lastChangedAt(flag)),
     async close() {
       live = null;

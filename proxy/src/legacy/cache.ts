@@ -2,6 +2,7 @@ import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import { createBroadcast } from '../storage/broadcast.ts';
+import { jsonCopy } from './json-copy.ts';
 import { LruStore } from './lru-store.ts';
 import { createSingleFlight } from './single-flight.ts';
 
@@ -58,32 +59,36 @@ export function cacheKey(scope: CacheScope, path: string, userId: string | undef
  * to every instance, which drops its own copy and forgets its loads in flight for the key.
  * The cache is an optimisation: when Redis fails or stalls, calls go to the legacy API as if
  * nothing were cached.
+ *
+ * In memory the parsed answer itself is kept, and a hit is a Map look-up and a copy: no Keyv,
+ * no serialising, no timer (memory cannot stall). Redis goes through Keyv, bounded in time.
  */
 export async function createLegacyCache(opts: LegacyCacheOptions): Promise<LegacyCache> {
   const warn = throttledWarn(opts.log);
-  const shared = inMemory(opts.sharedMaxEntries);
+  const shared = new LruStore(opts.sharedMaxEntries);
   const flights = createSingleFlight();
   // Only what this instance holds itself: a load in flight, a shared answer in memory.
   const dropLocal = (scope: CacheScope, key: string) => {
     flights.forget(key);
-    if (scope === 'shared') void shared.delete(key);
+    if (scope === 'shared') shared.delete(key);
   };
   const onRedisError = (err: unknown) => warn({ err }, 'legacy cache: Redis error');
-  const user = opts.redisUrl ? await connectRedis(opts.redisUrl, onRedisError) : inMemory(opts.userMaxEntries);
-  const broadcast = opts.redisUrl
+  const redis = opts.redisUrl ? await connectRedis(opts.redisUrl, onRedisError) : undefined;
+  const userMemory = redis ? undefined : new LruStore(opts.userMaxEntries);
+  const broadcast = redis
     ? await createBroadcast({
-        adapter: user.store as KeyvRedis<unknown>,
+        adapter: redis.store as KeyvRedis<unknown>,
         channel: INVALIDATIONS,
         onMessage(message) {
           const { scope, key } = parseInvalidation(message) ?? {};
           if (scope && key) dropLocal(scope, key);
         },
         // Invalidations sent while this instance was cut off never reach it: start afresh.
-        onResync: () => void shared.clear(),
+        onResync: () => shared.clear(),
         onError: onRedisError,
       })
     : undefined;
-  const stores: Record<CacheScope, Keyv<unknown>> = { shared, user };
+  const memory: Record<CacheScope, LruStore | undefined> = { shared, user: userMemory };
 
   async function bounded<T>(op: string, work: Promise<T>, fallback: T): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -110,32 +115,43 @@ export async function createLegacyCache(opts: LegacyCacheOptions): Promise<Legac
       load: (signal: AbortSignal) => Promise<T>,
       signal?: AbortSignal,
     ): Promise<T> {
-      const store = stores[scope];
-      const hit = await bounded('get', store.get(key), undefined);
-      if (hit !== undefined) return hit as T;
+      const local = memory[scope];
+      if (local) {
+        const hit = local.get(key);
+        // Every caller gets its own copy: no handler sees another's edits.
+        if (hit !== undefined) return jsonCopy(hit as T);
+      } else {
+        // Keyv's deserialising already makes a copy per read.
+        const hit = await bounded('get', redis!.get(key), undefined);
+        if (hit !== undefined) return hit as T;
+      }
       const fresh = await flights.run(
         key,
         async (flight) => {
           const value = await load(flight.signal);
           // An invalidation while we fetched means this answer may predate the write.
-          if (value !== undefined && !flight.forgotten()) await bounded('set', store.set(key, value, ttlMs), false);
+          if (value !== undefined && !flight.forgotten()) {
+            if (local) local.set(key, value, ttlMs);
+            else await bounded('set', redis!.set(key, value, ttlMs), false);
+          }
           return value;
         },
         signal,
       );
-      // Waiters share one result object; each gets its own so no handler sees another's edits.
-      return structuredClone(fresh);
+      // Waiters (and the in-memory store) share one result object; each gets its own copy.
+      return jsonCopy(fresh);
     },
     async invalidate(scope: CacheScope, key: string): Promise<void> {
       dropLocal(scope, key);
+      if (scope === 'user') userMemory?.delete(key);
       await Promise.all([
-        scope === 'user' ? bounded('delete', user.delete(key), false) : undefined,
+        scope === 'user' && redis ? bounded('delete', redis.delete(key), false) : undefined,
         broadcast ? bounded('publish', broadcast.publish(JSON.stringify({ scope, key })), undefined) : undefined,
       ]);
     },
     async close(): Promise<void> {
       await broadcast?.close();
-      await user.disconnect();
+      await redis?.disconnect();
     },
   };
 }
@@ -148,11 +164,6 @@ function parseInvalidation(message: string): { scope: CacheScope; key: string } 
   } catch {
     return undefined;
   }
-}
-
-/** Keys stay exactly as `cacheKey` made them: one store per scope needs no prefix. */
-function inMemory(maxEntries: number): Keyv<unknown> {
-  return new Keyv<unknown>({ store: new LruStore(maxEntries), useKeyPrefix: false });
 }
 
 async function connectRedis(url: string, onError: (err: unknown) => void): Promise<Keyv<unknown>> {

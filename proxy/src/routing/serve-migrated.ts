@@ -47,6 +47,24 @@ export function attachMatch(req: IncomingMessage, match: RouteMatch): void {
   (req as Matched)[MATCH] = match;
 }
 
+/**
+ * On the raw request, before Express: when nobody can be on the new side of the matched route
+ * (its flag off, or at 0% without shadow), the request is the legacy endpoint's and needs no
+ * caller to be decided. Rewrites `req.url` to that endpoint and notes the decision as
+ * serveMigrated would; the dispatcher then forwards it as it forwards any pass-through. False:
+ * the flags must decide per caller (serveMigrated).
+ */
+export function legacyForEveryone(req: IncomingMessage, match: RouteMatch, deps: Pick<MigratedDeps, 'flags' | 'registry'>): boolean {
+  const { route } = match.entry;
+  if (deps.flags.mayLeaveLegacy(route.flag)) return false;
+  const state = stateOf(req);
+  state.route = route.id;
+  state.decision = 'legacy';
+  state.servedBy = 'legacy';
+  req.url = deps.registry.legacyUrl(match, req.url!);
+  return true;
+}
+
 const SAFE_FOR_SHADOW = new Set(['GET', 'HEAD']);
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
