@@ -50,6 +50,8 @@ import { createTrafficAccounting, type TrafficAccounting } from './status/accoun
 import { createEndpointTemplates } from './status/path-template.ts';
 import { createStatusRouter } from './status/status-router.ts';
 import type { Flags } from './flags/index.ts';
+import { legacyCallTracing } from './tracing/legacy-call-span.ts';
+import { endServerSpan, requestContext, startServerSpan } from './tracing/server-span.ts';
 
 export interface Proxy {
   server: http.Server;
@@ -97,6 +99,8 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   // --- state and collaborators, created once -------------------------------------------
   const registry = createRegistry(await loadRouteFiles(config.migratedRoutesDir), prefix, { routeCase: config.routeCase });
   const flags = await createFlags(config.flags, log);
+  // Off by default (OTEL_TRACES_EXPORTER=none): then the SDK is never even loaded.
+  const tracing = config.tracing ? (await import('./tracing/provider.ts')).createTracing(config.tracing) : undefined;
   const catchAll = createCatchAll({
     legacyUrl: config.legacyUrl,
     timeoutMs: config.legacyTimeoutMs,
@@ -115,7 +119,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     log,
   });
   const legacyShare = createClientShare({ perClient: config.legacyMaxSocketsPerClient, clientKey: forwarded.clientAddress });
-  const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log });
+  const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log, tracing: tracing && legacyCallTracing(tracing) });
   const shadowStats = createShadowStats();
   const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
 
@@ -148,7 +152,10 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   guardMetrics(metrics.registry, guard);
   await guard.start();
   // The one listener each request gets for its end: metrics, the log line, the status page (in batches).
-  const finished = createFinishedHook([metrics.record, requestLog, traffic.record, guard.record, ...legacyReach.finishedListeners], legacyShare.release);
+  const finished = createFinishedHook(
+    [metrics.record, requestLog, traffic.record, guard.record, ...legacyReach.finishedListeners, ...(tracing ? [endServerSpan] : [])],
+    legacyShare.release,
+  );
   shadowStats.onOutcome((route, outcome) => {
     metrics.shadowOutcomes.inc({ route, outcome: outcome.result });
     traffic.recordShadow(route, outcome);
@@ -260,6 +267,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       route: 'catch-all',
       arrivedWith: traffic.arrivedWith(req),
     });
+    if (tracing) startServerSpan(tracing, req, stateOf(req));
     if (refusal) return problems.refusedHead(refusal.status, refusal.detail);
     return badTarget === undefined ? undefined : problems.badRequest(badTarget);
   }
@@ -328,6 +336,9 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     // Node answers 100-continue itself only without a 'checkContinue' listener; the proxy has
     // one (so the legacy API decides for proxied requests), so its own endpoints say yes here.
     if (req.headers.expect !== undefined) res.writeContinue();
+    // Tracing on: the request's span is the active context in there, so a migrated handler's legacy calls find their parent.
+    const trace = tracing && stateOf(req).trace;
+    if (trace) return trace.tracing.withContext(requestContext(trace), () => app(req as never, res as never));
     app(req as never, res as never);
   }
 
@@ -446,11 +457,11 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       await closed;
       clearInterval(sweep);
       clearTimeout(timer);
-      finished.close(); // the last requests' log lines, metrics and counts
+      finished.close(); // the last requests' log lines, metrics, counts and spans
       guard.close();
       catchAll.close();
       await traffic.close();
-      await Promise.allSettled([flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), closeKeyv(idempotencyKeyv), closeKeyv(guardKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
+      await Promise.allSettled([tracing?.close(), flags.close(), legacy.close(), closeKeyv(sessionKeyv), closeKeyv(statusKeyv), closeKeyv(idempotencyKeyv), closeKeyv(guardKeyv), ...auth.stores.map((k) => closeKeyv(k))]);
     },
   };
 }

@@ -102,6 +102,58 @@ describe('LEGACY_HEALTH_PATH', () => {
   });
 });
 
+describe('tracing: OTEL_*', () => {
+  it('is off unless OTEL_TRACES_EXPORTER=otlp', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toBeUndefined();
+  });
+
+  it('posts to the base endpoint\'s /v1/traces, or to the traces endpoint as given', () => {
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing).toEqual({
+      tracesUrl: 'http://localhost:4318/v1/traces',
+      headers: {},
+      serviceName: 'strangler-proxy',
+      sampler: 'parentbased_always_on',
+      ratio: 1,
+      exportDelayMs: 5_000,
+    });
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4318/' }).tracing?.tracesUrl).toBe('https://collector.example:4318/v1/traces');
+    expect(
+      loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom/traces' }).tracing?.tracesUrl,
+    ).toBe('http://b:4318/custom/traces');
+  });
+
+  it('takes the service name, the sampler and its ratio, and the collector\'s headers (percent-decoded)', () => {
+    const tracing = loadConfig({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_SERVICE_NAME: 'bff-eu',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.01',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-tenant=edu',
+    }).tracing;
+    expect(tracing).toMatchObject({ serviceName: 'bff-eu', sampler: 'parentbased_traceidratio', ratio: 0.01, headers: { authorization: 'Bearer abc', 'x-tenant': 'edu' } });
+  });
+
+  it.each([
+    ['OTEL_TRACES_EXPORTER', 'jaeger', /OTEL_TRACES_EXPORTER="jaeger": must be otlp .* or none/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": must be an http\(s\) URL/],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://collector:4317', /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="grpc:\/\/collector:4317": must be the http\(s\) URL/],
+    ['OTEL_TRACES_SAMPLER', 'sometimes', /OTEL_TRACES_SAMPLER="sometimes": must be one of always_on, .*parentbased_traceidratio/],
+    ['OTEL_TRACES_SAMPLER_ARG', '5', /OTEL_TRACES_SAMPLER_ARG="5": must be a ratio from 0 to 1/],
+    ['OTEL_TRACES_SAMPLER_ARG', 'half', /OTEL_TRACES_SAMPLER_ARG="half"/],
+    ['OTEL_BSP_SCHEDULE_DELAY', '0', /OTEL_BSP_SCHEDULE_DELAY="0": must be at least 1/],
+  ])('refuses %s=%s, naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', [name]: value })).toThrow(message);
+  });
+
+  it('refuses malformed OTEL_EXPORTER_OTLP_HEADERS without echoing them: they carry credentials', () => {
+    const attempt = () => loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_HEADERS: 'Bearer s3cret-token' });
+    expect(attempt).toThrow(/OTEL_EXPORTER_OTLP_HEADERS=\(hidden\): must be name=value pairs/);
+    expect(attempt).not.toThrow(/s3cret/);
+  });
+});
+
 describe('LEGACY_TOKEN_BROWSER_STORAGE', () => {
   const inBrowser = (env: Record<string, string>) => loadConfig(env).legacyTokenInBrowser;
 

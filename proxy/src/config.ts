@@ -6,6 +6,7 @@ import { DEFAULT_LEARN_THRESHOLD } from './status/path-template.ts';
 import { CLAIM_PATH } from './identity/legacy-jwt/claim-path.ts';
 import { legacyTokenSettings, type LegacyTokenSettings } from './identity/legacy-jwt/legacy-token-settings.ts';
 import { pageCredential, PAGE_CREDENTIAL_FORMAT, PAGE_CREDENTIAL_FORMAT_MESSAGE, type PageCredential } from './identity/pages/page-credential.ts';
+import { TRACING_VARIABLES, tracingConfig, type TracingConfig } from './tracing/tracing-config.ts';
 
 /**
  * Environment -> typed, validated configuration. Every variable is listed in README.md;
@@ -127,12 +128,15 @@ const schema = z.object({
   STATUS_FLUSH_MS: z.coerce.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (one minute)').default(5_000),
   LEGACY_OPENAPI_FILE: z.string().min(1).optional(),
   PATH_TEMPLATE_LEARN_THRESHOLD: z.coerce.number().int().min(2, 'must be at least 2').max(10_000, 'must be at most 10000').default(DEFAULT_LEARN_THRESHOLD),
+
+  // Traces (OpenTelemetry, proxy/src/tracing/): the standard variables, read here and nowhere else
+  ...TRACING_VARIABLES,
 });
 
 export type RawConfig = z.output<typeof schema>;
 
 /** Never echoed in an error: the message goes to stderr and from there into log collectors. */
-const SECRETS: ReadonlySet<string> = new Set(['STATUS_TOKEN', 'SESSION_SECRET', 'OIDC_CLIENT_SECRET', 'MINT_PRIVATE_KEY', 'UNLEASH_TOKEN', 'REDIS_URL', 'LEGACY_JWT_SECRET']);
+const SECRETS: ReadonlySet<string> = new Set(['STATUS_TOKEN', 'SESSION_SECRET', 'OIDC_CLIENT_SECRET', 'MINT_PRIVATE_KEY', 'UNLEASH_TOKEN', 'REDIS_URL', 'LEGACY_JWT_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS']);
 
 /** Every environment variable the proxy reads (README.md's table and docker-compose.yml are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -209,6 +213,8 @@ export interface Config {
     /** How unmigrated traffic groups into endpoints: the legacy API's documented paths, and when a position is learned. */
     pathTemplates: { documented: DocumentedPath[] | undefined; learnThreshold: number };
   };
+  /** Undefined: tracing is off (OTEL_TRACES_EXPORTER=none, the default), and costs nothing. */
+  tracing: TracingConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -281,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flushMs: c.STATUS_FLUSH_MS,
       pathTemplates: { documented: c.LEGACY_OPENAPI_FILE ? openApiPaths(c.LEGACY_OPENAPI_FILE) : undefined, learnThreshold: c.PATH_TEMPLATE_LEARN_THRESHOLD },
     },
+    tracing: tracingConfig(c),
   };
 }
 

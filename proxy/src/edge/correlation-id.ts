@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { traceResponseOf } from '../tracing/propagation.ts';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -27,4 +28,7 @@ export function assignCorrelationId(req: IncomingMessage): string {
 
 export function echoCorrelationId(res: ServerResponse, id: string): void {
   res.setHeader('X-Correlation-Id', id);
+  // Tracing on: the trace id too, where the frontend can show it (W3C `traceresponse`).
+  const traced = traceResponseOf(res.req);
+  if (traced !== undefined) res.setHeader('traceresponse', traced);
 }

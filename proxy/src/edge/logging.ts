@@ -108,6 +108,9 @@ export function createRequestLogger(logger: Logger): FinishedListener {
         servedBy: done.servedBy,
         refusal: done.refusal,
         decision: done.decision,
+        // Tracing on: the line leads to the trace (and the trace back to the line).
+        traceId: done.trace?.traceId,
+        spanId: done.trace?.spanId,
       },
       `${done.method} ${done.route} ${done.status}`,
     );

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 
 /**
  * Who served a request: the legacy API, a migrated route, the proxy's own endpoints, or the
@@ -30,6 +31,8 @@ export interface RequestState {
   refusal?: string;
   /** Whose share of the legacy pool the request counts against while in flight (legacy/client-share.ts). */
   shareKey?: string;
+  /** Its span and trace ids, only while tracing is on (tracing/server-span.ts). */
+  trace?: RequestTrace;
 }
 
 /** A request whose response is over: the status the client got (499 if it left first) and how long it took. */

@@ -5,6 +5,7 @@ import type { Cutoff } from './cutoff.ts';
 import type { LegacyJwtFailure, LegacyJwtVerifier } from './legacy-jwt/legacy-jwt.ts';
 import { createTokenLocation, type TokenLocation } from './legacy-jwt/token-location.ts';
 import { callerOf } from './sessions/session-user.ts';
+import { noteIdentity } from '../tracing/server-span.ts';
 import type { Sessions } from './sessions/sessions.ts';
 
 export type Resolution =
@@ -89,5 +90,6 @@ function noteVerified(req: IncomingMessage, resolution: Resolution): Resolution 
   // Requests outside the pipeline (the identity pages' own tests) have no state record.
   const state = stateOf(req) as RequestState | undefined;
   if (state) state.arrivedWith = authKindOf(resolution);
+  if (state?.trace) noteIdentity(state, resolution.kind, resolution.kind === 'legacy-jwt-invalid' ? resolution.reason : undefined);
   return resolution;
 }

@@ -4,7 +4,7 @@ import type { LegacyCallEvent } from './call-events.ts';
 import type { BindRequest, CallOptions, LegacyCaller, LegacyResponse } from './client.ts';
 import type { EndpointPipeline } from './endpoint-pipeline.ts';
 import { LegacyCallError } from './errors.ts';
-import { sendAttempt, type AttemptResult, type LegacyRequest } from './http-attempt.ts';
+import { sendAttempt, type AttemptResult, type LegacyRequest, type LegacyTracing } from './http-attempt.ts';
 import { DEFAULT_CACHE_TTL_MS, type EndpointPolicyOverrides } from './policies.ts';
 
 export interface CallerDeps {
@@ -14,6 +14,8 @@ export interface CallerDeps {
   log: Logger;
   /** Cache lookups are reported here (the pipeline reports the rest). */
   emit?(event: LegacyCallEvent): void;
+  /** Tracing on: a span per attempt, carrying its context to the legacy API, and per cache hit. */
+  tracing?: LegacyTracing;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -26,11 +28,12 @@ export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
     const pipeline = deps.pipelineFor(req.routeId, opts.endpoint, req.policies);
     const request = buildRequest(deps.baseUrl, method, path, body, opts, req);
     return pipeline.run({
-      send: (attemptSignal, callSignal) =>
-        sendAttempt(opts.endpoint, request, pipeline.policy.attemptTimeoutMs, attemptSignal, callSignal),
+      send: (attemptSignal, callSignal, trace) =>
+        sendAttempt(opts.endpoint, request, pipeline.policy.attemptTimeoutMs, attemptSignal, callSignal, trace),
       signal,
       retryable: mayRetry(method, opts.idempotent),
       log,
+      trace: deps.tracing?.call(req.routeId, opts.endpoint, request, opts.cache !== undefined),
     });
   }
 
@@ -63,6 +66,7 @@ export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
         if (req.signal?.aborted) throw new LegacyCallError(opts.endpoint, 'aborted', 'the caller went away');
         throw err;
       } finally {
+        if (!fetched) deps.tracing?.cacheHit(req.routeId, opts.endpoint, path);
         deps.emit?.({ type: 'cache', hit: !fetched, route: req.routeId, endpoint: opts.endpoint });
       }
     },

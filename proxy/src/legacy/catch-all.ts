@@ -12,6 +12,7 @@ import { problems, sendProblem } from '../edge/problem.ts';
 import { CORRELATION_HEADER } from '../edge/correlation-id.ts';
 import { redactUrl } from '../edge/redact.ts';
 import { upgradeResponse } from '../edge/upgrade-response.ts';
+import { traceResponseOf, withTraceResponse } from '../tracing/propagation.ts';
 
 /**
  * The catch-all: one http-proxy-middleware instance, created once at start-up, with a
@@ -120,7 +121,7 @@ function outgoingHeaderPairs(req: IncomingMessage, target: LegacyTarget): string
     // on a DELETE or OPTIONS without one, which would send a chunked body unframed.
     if (chunked && name === 'content-length') continue;
     const all = distinct?.[name];
-    if (all !== undefined && all.length > 1 && !SET_BY_PIPELINE.has(name)) for (const v of all) pairs.push(name, v);
+    if (all !== undefined && all.length > 1 && !SET_BY_PIPELINE.has(name) && !setByTracing(req, name)) for (const v of all) pairs.push(name, v);
     else if (typeof value === 'string') pairs.push(name, value);
     else for (const v of value) pairs.push(name, v);
   }
@@ -136,6 +137,8 @@ const NONE: readonly string[] = [];
  * Node joins repeats with "; ", and the proxy's own cookie is removed from that one value).
  */
 const SET_BY_PIPELINE = new Set(['x-correlation-id', 'authorization', 'proxy-authorization', 'cookie']);
+/** With tracing on, the trace context is the proxy's span's (tracing/server-span.ts); off, the client's goes on as sent. */
+const setByTracing = (req: IncomingMessage, name: string) => (name === 'traceparent' || name === 'tracestate') && traceResponseOf(req) !== undefined;
 
 /**
  * http-proxy creates the outgoing request itself and, for `Expect: 100-continue`, never
@@ -315,7 +318,8 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
           if (res.headersSent) return void proxyRes.destroy();
           (req as Tapped)[TAP]?.(proxyRes);
           const pairs = legacyHeaderPairs(proxyRes, () => opts.publicOrigin(req), rewrite);
-          writeLegacyHead(res, proxyRes.statusCode ?? 502, proxyRes.statusMessage, pairs, req.headers[CORRELATION_HEADER] as string | undefined);
+          const traced = traceResponseOf(req); // tracing on: the client learns the trace id beside the correlation id
+          writeLegacyHead(res, proxyRes.statusCode ?? 502, proxyRes.statusMessage, traced === undefined ? pairs : withTraceResponse(pairs, traced), req.headers[CORRELATION_HEADER] as string | undefined);
           const legacyRes = proxyRes as LegacyRes;
           legacyRes[CLIENT_RES] = res as ClientRes;
           legacyRes.on('error', legacyFailed);
@@ -338,7 +342,8 @@ export function createCatchAll(opts: CatchAllOptions): CatchAll {
           const failure = timedOut ? { log: 'legacy timed out' } : legacyFailure(err.code);
           opts.log.warn({ correlationId, code: err.code, url }, failure.log);
           const problem = timedOut ? problems.gatewayTimeout() : problems.badGateway(failure.detail);
-          sendProblem(res, problem, correlationId);
+          const traced = traceResponseOf(req);
+          sendProblem(res, problem, correlationId, traced === undefined ? undefined : { traceresponse: traced });
           handshake?.noted(problem.status);
         });
         // The client went away mid-request: nothing to answer, the outgoing request is already cancelled.

@@ -4,6 +4,7 @@ import { bindCaller } from './caller.ts';
 import { createCallEvents, type EndpointEvent, type LegacyCallListener } from './call-events.ts';
 import { createEndpointFigures, type EndpointFigures } from './endpoint-figures.ts';
 import { createEndpointPipeline, type BreakerState, type EndpointPipeline } from './endpoint-pipeline.ts';
+import type { LegacyTracing } from './http-attempt.ts';
 import {
   DEFAULT_ENDPOINT_POLICY,
   resolvePolicy,
@@ -29,6 +30,8 @@ export interface LegacyClientOptions {
   /** Layered over DEFAULT_ENDPOINT_POLICY, under each route's `upstream` overrides. */
   defaults?: EndpointPolicyOverride;
   log: Logger;
+  /** Tracing on: spans for attempts and cache hits, and the trace context on every call. */
+  tracing?: LegacyTracing;
 }
 
 export interface CallOptions {
@@ -124,7 +127,7 @@ export async function createLegacyClient(opts: LegacyClientOptions): Promise<Leg
   const health = () => [...pipelines.values()].map((p) => ({ key: p.key, state: p.state() }));
 
   return {
-    bind: (req) => bindCaller({ baseUrl, cache, pipelineFor, log: opts.log, emit: events.emit }, req),
+    bind: (req) => bindCaller({ baseUrl, cache, pipelineFor, log: opts.log, emit: events.emit, tracing: opts.tracing }, req),
     health,
     endpoints: () => figures.figures(health()),
     onEvent: events.on,

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
 import { answerOutcome, errorOutcome, type BreakerState, type EndpointEvent } from './call-events.ts';
 import { LegacyCallError } from './errors.ts';
-import { CallCancelled, type AttemptResult } from './http-attempt.ts';
+import { CallCancelled, type AttemptResult, type AttemptTrace, type CallTrace } from './http-attempt.ts';
 import type { EndpointPolicy } from './policies.ts';
 import { rejectionLog } from './rejection-log.ts';
 
@@ -33,13 +33,15 @@ const isUpstreamFault = (err: Error) =>
   err instanceof LegacyCallError && (err.kind === 'transport' || err.kind === 'timeout');
 
 export interface PipelineCall {
-  /** One attempt: `attemptSignal` fires on the attempt timeout, `callSignal` when the call is over. */
-  send(attemptSignal: AbortSignal, callSignal: AbortSignal): Promise<AttemptResult>;
+  /** One attempt: `attemptSignal` fires on the attempt timeout, `callSignal` when the call is over; `trace` is the attempt's span (tracing on). */
+  send(attemptSignal: AbortSignal, callSignal: AbortSignal, trace?: AttemptTrace): Promise<AttemptResult>;
   /** The caller's signal: the client went away. */
   signal?: AbortSignal;
   /** Only idempotent calls are ever retried. */
   retryable: boolean;
   log: Logger;
+  /** Tracing on: each attempt gets a span, ended with its outcome. */
+  trace?: CallTrace;
 }
 
 export interface EndpointPipeline {
@@ -153,23 +155,42 @@ export function createEndpointPipeline(
     return err;
   }
 
-  /** One attempt through bulkhead, breaker and attempt timeout; settled, so the retry can judge it. */
-  function attemptOnce(send: PipelineCall['send'], callSignal: AbortSignal): Promise<Outcome> {
-    const timed = () => attemptTimeout.execute((_ctx, attemptSignal) => send(attemptSignal, callSignal), callSignal);
+  /**
+   * One attempt through bulkhead, breaker and attempt timeout; settled, so the retry can judge
+   * it. Its span (tracing on) covers the refusals too: an open breaker or a full bulkhead is
+   * an attempt that never left, and the trace says which.
+   */
+  function attemptOnce(send: PipelineCall['send'], callSignal: AbortSignal, callerSignal: AbortSignal | undefined, trace: AttemptTrace | undefined): Promise<Outcome> {
+    const timed = () => attemptTimeout.execute((_ctx, attemptSignal) => send(attemptSignal, callSignal, trace), callSignal);
     return slots.execute(() => breaker.execute(timed, callSignal), callSignal).then(
-      (result) => ({ ok: true, result }),
-      (error: unknown) => ({ ok: false, error }),
+      (result) => {
+        trace?.end({ status: result.status });
+        return { ok: true, result };
+      },
+      (error: unknown) => {
+        trace?.end({ error: toCallError(error, callerSignal) });
+        return { ok: false, error };
+      },
     );
+  }
+
+  function breakerState(): BreakerState {
+    const state = stateWord(breaker.state);
+    // cockatiel moves to half-open only when the next call arrives; the status
+    // page should already say that the next call will be let through as a probe.
+    if (state === 'open' && Date.now() - openedAt >= policy.breaker.halfOpenAfterMs) return 'half-open';
+    return state;
   }
 
   return {
     key,
     policy,
-    async run({ send, signal, retryable, log: callLog }) {
+    async run({ send, signal, retryable, log: callLog, trace }) {
       const deadlineAt = Date.now() + policy.deadlineMs;
       const attemptWithRetries = (callSignal: AbortSignal) =>
         retries.execute(async ({ attempt }) => {
-          const outcome = await attemptOnce(send, callSignal);
+          // cockatiel counts attempts from 0; people (and the trace) from 1.
+          const outcome = await attemptOnce(send, callSignal, signal, trace?.attempt(attempt + 1, breakerState()));
           const delayMs = retryable && attempt < policy.retries ? retryDelay(outcome, attempt + 1, deadlineAt) : undefined;
           if (delayMs !== undefined) {
             emit({ type: 'retry' });
@@ -193,13 +214,7 @@ export function createEndpointPipeline(
         throw failure;
       }
     },
-    state() {
-      const state = stateWord(breaker.state);
-      // cockatiel moves to half-open only when the next call arrives; the status
-      // page should already say that the next call will be let through as a probe.
-      if (state === 'open' && Date.now() - openedAt >= policy.breaker.halfOpenAfterMs) return 'half-open';
-      return state;
-    },
+    state: breakerState,
   };
 }
 

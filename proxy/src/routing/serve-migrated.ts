@@ -19,6 +19,7 @@ import type { Caller, RouteResult } from './route.ts';
 import { runHandler } from './run-handler.ts';
 import { serveShadowed } from './shadow-flow.ts';
 import type { ShadowRunner } from './shadow-runner.ts';
+import { activeTraceHeaders } from '../tracing/propagation.ts';
 
 export interface MigratedDeps {
   registry: Registry;
@@ -172,7 +173,7 @@ function send(req: IncomingMessage, res: ServerResponse, result: RouteResult): v
 
 async function fetchLegacy(url: string, credentials: Record<string, string>, correlationId: string, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, {
-    headers: { ...credentials, accept: 'application/json', 'x-correlation-id': correlationId },
+    headers: { ...credentials, accept: 'application/json', 'x-correlation-id': correlationId, ...activeTraceHeaders() },
     signal,
     redirect: 'manual',
   });

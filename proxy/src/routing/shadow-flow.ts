@@ -3,6 +3,8 @@ import type { CatchAll } from '../legacy/catch-all.ts';
 import type { ShadowTicket } from './shadow-runner.ts';
 import type { RouteResult } from './route.ts';
 import { ErrorAnswer } from './run-handler.ts';
+import { stateOf } from '../edge/request-state.ts';
+import { startShadowSpan } from '../tracing/shadow-span.ts';
 
 type Captured = { status: number; contentType?: string; body: Buffer | null };
 type Answer = { status: number; body: unknown } | { error: Error };
@@ -30,16 +32,19 @@ export function serveShadowed(f: ShadowFlow): void {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), f.timeoutMs);
   timer.unref();
+  // Tracing on: the comparison's own span, linked to the request's; its calls are its children.
+  const span = stateOf(f.req).trace ? startShadowSpan(stateOf(f.req)) : undefined;
+  if (span) f.ticket.onSettled(span.end);
+  const traced = <T>(fn: () => T): T => (span ? span.run(fn) : fn());
 
-  const migrated: Promise<Answer> = f
-    .runMigrated(abort.signal)
+  const migrated: Promise<Answer> = traced(() => f.runMigrated(abort.signal))
     .then(
       (r) => ({ status: r.status ?? 200, body: r.body }),
       // An error answer is an answer: compared by its status, as when it was returned.
       (error: Error) => (error instanceof ErrorAnswer ? { status: error.problem.status, body: error.problem } : { error }),
     );
   const second: Promise<Answer | undefined> = f.ticket.calibrate
-    ? f.fetchLegacyAgain(abort.signal).then((r) => r, (error: Error) => ({ error }))
+    ? traced(() => f.fetchLegacyAgain(abort.signal)).then((r) => r, (error: Error) => ({ error }))
     : Promise.resolve(undefined);
 
   let legacy: Promise<Captured> | null = null;

@@ -26,6 +26,8 @@ export interface ShadowTicket {
   complete(input: ShadowInput): void;
   /** Counts as skipped, frees the slot. */
   abandon(reason: string): void;
+  /** Hears the outcome once it is judged (the shadow comparison's span ends with it). */
+  onSettled(listener: (outcome: ShadowOutcome) => void): void;
 }
 
 export interface ShadowRunner {
@@ -55,10 +57,11 @@ export function createShadowRunner(o: ShadowRunnerOptions): ShadowRunner {
     return model;
   }
 
-  function settle(routeId: string, outcome: ShadowOutcome): void {
+  function settle(routeId: string, outcome: ShadowOutcome, heard?: (outcome: ShadowOutcome) => void): void {
     try {
       o.stats.record(routeId, outcome);
       logOutcome(o.log, routeId, outcome);
+      heard?.(outcome);
     } catch {
       // Counting and logging are best effort; the request has long gone on.
     }
@@ -74,6 +77,7 @@ export function createShadowRunner(o: ShadowRunnerOptions): ShadowRunner {
       const noise = noiseFor(routeId, rules);
       inFlight++;
       let done = false;
+      let heard: ((outcome: ShadowOutcome) => void) | undefined;
       const finish = (): boolean => {
         if (done) return false;
         done = true;
@@ -83,7 +87,7 @@ export function createShadowRunner(o: ShadowRunnerOptions): ShadowRunner {
       const abandon = (reason: string): void => {
         if (!finish()) return;
         inFlight--;
-        settle(routeId, { result: 'skipped', reason, noisyPaths: noise.noisyPaths() });
+        settle(routeId, { result: 'skipped', reason, noisyPaths: noise.noisyPaths() }, heard);
       };
       const timer = setTimeout(() => abandon('ticket timed out'), o.ticketTimeoutMs ?? TICKET_TIMEOUT_MS);
       timer.unref();
@@ -101,8 +105,11 @@ export function createShadowRunner(o: ShadowRunnerOptions): ShadowRunner {
               outcome = { result: 'error', correlationId: input.correlationId, reason: 'comparison failed' };
             }
             inFlight--;
-            settle(routeId, { ...outcome, noisyPaths: noise.noisyPaths() });
+            settle(routeId, { ...outcome, noisyPaths: noise.noisyPaths() }, heard);
           });
+        },
+        onSettled(listener) {
+          heard = listener;
         },
       };
     } catch {

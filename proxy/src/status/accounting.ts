@@ -154,7 +154,7 @@ export function createTrafficAccounting(opts: TrafficAccountingOptions): Traffic
                 : 'refused';
       const url = done.url;
       const q = url.indexOf('?');
-      ring.push(done.correlationId, at, done.method, q === -1 ? url : url.slice(0, q), done.route, done.servedBy, done.refusal, side, done.status, ms);
+      ring.push(done.correlationId, at, done.method, q === -1 ? url : url.slice(0, q), done.route, done.servedBy, done.refusal, side, done.status, ms, done.trace?.traceId);
       if (side === 'own') return;
       recorder.request(done.route, side, done.status, ms, at);
       if (done.verifying) {

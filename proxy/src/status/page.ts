@@ -57,12 +57,12 @@ function lookupSection(q: PageQuery, lookup: LookupResult | undefined, now: numb
 <dt>Duration</dt><dd>${esc(millis(r.durationMs))}</dd>
 <dt>At</dt><dd>${esc(when(r.at, now))}</dd>
 <dt>Instance</dt><dd><code>${esc(r.instance)}</code></dd>
-</dl>`;
+${r.traceId === undefined ? '' : `<dt>Trace id</dt><dd><code>${esc(r.traceId)}</code></dd>\n`}</dl>`;
   }
   return `<section aria-labelledby="lookup-h"${result ? '' : ' class="no-print"'}>
 <h2 id="lookup-h">Which backend served this request?</h2>
 <form method="get" action="${esc(basePath)}">
-<label for="correlationId">Correlation id (from the error screen or a log)</label>
+<label for="correlationId">Correlation id or trace id (from the error screen or a log)</label>
 <input type="text" id="correlationId" name="correlationId" value="${esc(q.correlationId ?? '')}" autocomplete="off" spellcheck="false">
 ${q.window !== 'hour' ? `<input type="hidden" name="window" value="${esc(q.window)}">` : ''}
 <button type="submit">Look up</button>

@@ -2,7 +2,7 @@ import type { ServedBy } from '../edge/request-state.ts';
 
 /**
  * "Which backend served this request?": the last N requests of this instance, by correlation
- * id, in a ring of reused slots (no allocation per request once it is full). The flush copies
+ * id (or, with tracing on, trace id), in a ring of reused slots (no allocation per request once it is full). The flush copies
  * new entries to the shared store so any instance can answer for a while.
  */
 
@@ -24,6 +24,8 @@ export interface RecentRequest {
   durationMs: number;
   /** The proxy instance that served it. */
   instance: string;
+  /** Its trace (W3C trace id), when tracing was on. */
+  traceId?: string;
 }
 
 interface Slot {
@@ -37,12 +39,13 @@ interface Slot {
   side: string;
   status: number;
   durationMs: number;
+  traceId: string | undefined;
 }
 
 export interface RecentRing {
-  push(correlationId: string, at: number, method: string, path: string, route: string, servedBy: RecentRequest['servedBy'], refusal: string | undefined, side: string, status: number, durationMs: number): void;
-  /** The newest request with this id, if still in the ring. */
-  find(correlationId: string): RecentRequest | null;
+  push(correlationId: string, at: number, method: string, path: string, route: string, servedBy: RecentRequest['servedBy'], refusal: string | undefined, side: string, status: number, durationMs: number, traceId: string | undefined): void;
+  /** The newest request with this correlation id or trace id, if still in the ring. */
+  find(id: string): RecentRequest | null;
   /** Requests pushed after `mark` (at most the ring's size) and the mark to pass next time. */
   since(mark: number): { entries: RecentRequest[]; mark: number };
 }
@@ -65,10 +68,11 @@ export function createRecentRing(capacity: number, instance: string): RecentRing
     status: s.status,
     durationMs: Math.round(s.durationMs * 10) / 10,
     instance,
+    ...(s.traceId === undefined ? {} : { traceId: s.traceId }),
   });
 
   return {
-    push(correlationId, at, method, path, route, servedBy, refusal, side, status, durationMs) {
+    push(correlationId, at, method, path, route, servedBy, refusal, side, status, durationMs, traceId) {
       const i = written % capacity;
       const slot = slots[i];
       const p = path.length > MAX_PATH ? path.slice(0, MAX_PATH) : path;
@@ -83,13 +87,14 @@ export function createRecentRing(capacity: number, instance: string): RecentRing
         slot.side = side;
         slot.status = status;
         slot.durationMs = durationMs;
-      } else slots[i] = { correlationId, at, method, path: p, route, servedBy, refusal, side, status, durationMs };
+        slot.traceId = traceId;
+      } else slots[i] = { correlationId, at, method, path: p, route, servedBy, refusal, side, status, durationMs, traceId };
       written++;
     },
-    find(correlationId) {
+    find(id) {
       for (let k = written - 1; k >= 0 && k >= written - capacity; k--) {
         const slot = slots[k % capacity]!;
-        if (slot.correlationId === correlationId) return view(slot);
+        if (slot.correlationId === id || slot.traceId === id) return view(slot);
       }
       return null;
     },

@@ -31,7 +31,7 @@ const PAGE_HEADERS = {
  * For staff only (see access.ts):
  *   GET /status                     the page (`?window=`, `?sort=&dir=`, `?usort=&udir=`, `?correlationId=`)
  *   GET /status/api                 the whole snapshot as JSON (snapshot.ts documents it)
- *   GET /status/requests/:id        one recent request by correlation id; 404 problem when unknown
+ *   GET /status/requests/:id        one recent request by correlation id or trace id; 404 problem when unknown
  *   POST /status/routes/:id/clear-rollback   ends the canary guard's rollback of a route (clear-rollback.ts)
  */
 export function createStatusRouter(deps: StatusRouterDeps): Router {
@@ -72,7 +72,7 @@ export function createStatusRouter(deps: StatusRouterDeps): Router {
     const id = ([] as string[]).concat(req.params['id'] as string | string[]).join('/');
     const found = isWellFormedCorrelationId(id) ? await deps.traffic.lookup(id) : null;
     if (!found) {
-      throw new ProblemError(problems.notFound(`No request with correlation id ${JSON.stringify(id.slice(0, 128))} in the recent window (about the last hour).`));
+      throw new ProblemError(problems.notFound(`No request with correlation id or trace id ${JSON.stringify(id.slice(0, 128))} in the recent window (about the last hour).`));
     }
     res.set('cache-control', 'no-store').json(found);
   });

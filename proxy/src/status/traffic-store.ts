@@ -93,7 +93,11 @@ export function createTrafficStore(keyv: Keyv, recentTtlMs: number): TrafficStor
       try {
         const entries: KeyvEntry[] = writes.map((w) => ({ key: `${w.kind}:${instance}:${w.start}`, value: w.doc, ttl: TTL[w.kind] }));
         if (mismatches) entries.push({ key: `mm:${instance}`, value: mismatches, ttl: TTL.mm });
-        for (const r of recent) entries.push({ key: `req:${r.correlationId}`, value: r, ttl: recentTtlMs });
+        for (const r of recent) {
+          entries.push({ key: `req:${r.correlationId}`, value: r, ttl: recentTtlMs });
+          // Support staff may start from the trace id (the frontend shows traceresponse) as well.
+          if (r.traceId !== undefined && r.traceId !== r.correlationId) entries.push({ key: `req:${r.traceId}`, value: r, ttl: recentTtlMs });
+        }
         const { known, listed } = await index(instance, entry.lastFlushAt);
         const mine = known[instance];
         const reassert = forceIndex || !listed || !mine || entry.lastFlushAt - mine.lastFlushAt >= INDEX_REFRESH_MS;
