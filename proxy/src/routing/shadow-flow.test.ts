@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../test-support/until.ts';
 import { createForwardedPolicy } from '../edge/forwarded.ts';
 import { setState } from '../edge/request-state.ts';
 import { createCatchAll, type CatchAll } from '../legacy/catch-all.ts';
@@ -24,13 +25,20 @@ let legacy: http.Server;
 let front: http.Server;
 let catchAll: CatchAll;
 let runMigrated: (signal: AbortSignal) => Promise<RouteResult>;
+/** Held legacy answers: the test lets one go when it has checked what happened meanwhile. */
+let holdLegacy: Promise<void> | undefined;
+let legacyArrivals = 0;
 const stats = createShadowStats();
 const runner = createShadowRunner({ maxConcurrent: 4, maxBodyBytes: 64 * 1024, stats, log });
 
 const listen = (server: http.Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
 beforeAll(async () => {
-  legacy = http.createServer((_req, res) => res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify(REFUSAL)));
+  legacy = http.createServer(async (_req, res) => {
+    legacyArrivals++;
+    await holdLegacy;
+    res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify(REFUSAL));
+  });
   const legacyPort = await listen(legacy);
   catchAll = createCatchAll({
     legacyUrl: `http://127.0.0.1:${legacyPort}`,
@@ -95,5 +103,26 @@ describe('shadow with an error answer on the migrated side', () => {
   it('a handler that throws is still an error, not an answer', async () => {
     const { outcome } = await shadowed(() => Promise.reject(new Error('bug')));
     expect(outcome).toMatchObject({ result: 'error', reason: 'migrated handler threw' });
+  });
+
+  it('the migrated handler starts only once the client has its answer: its calls never compete with the one the client waits for', async () => {
+    let release!: () => void;
+    holdLegacy = new Promise((resolve) => (release = resolve));
+    let handlerStarted = false;
+    const arrivalsBefore = legacyArrivals;
+    const answer = shadowed(() => {
+      handlerStarted = true;
+      return Promise.reject(new ErrorAnswer(errorAnswerProblem(422, REFUSAL, { status: 422, body: REFUSAL })));
+    });
+    await until(() => legacyArrivals > arrivalsBefore);
+    // The legacy API has the client's request and has not answered yet: the side has not begun.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handlerStarted).toBe(false);
+    release();
+    holdLegacy = undefined;
+    const { status, outcome } = await answer;
+    expect(status).toBe(422);
+    expect(handlerStarted).toBe(true);
+    expect(outcome).toMatchObject({ result: 'match' });
   });
 });

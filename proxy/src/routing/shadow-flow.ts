@@ -25,50 +25,52 @@ export interface ShadowFlow {
 
 /**
  * Shadow: the legacy API answers the client, streamed and untouched, while a copy of its
- * body is kept (up to a bound) and the migrated handler runs on the side. When both are in,
- * the ticket compares them. Nothing here can delay, change or fail the client's response.
+ * body is kept (up to a bound). Once the client has its answer the migrated handler runs
+ * on the side (and, when calibrating, a second legacy answer is fetched); when both are
+ * in, the ticket compares them. Nothing here can delay, change or fail the client's
+ * response: the side work starts only after it, so the handler's legacy calls never
+ * compete with the one the client is waiting for.
  */
 export function serveShadowed(f: ShadowFlow): void {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), f.timeoutMs);
-  timer.unref();
-  // Tracing on: the comparison's own span, linked to the request's; its calls are its children.
-  const span = stateOf(f.req).trace ? startShadowSpan(stateOf(f.req)) : undefined;
-  if (span) f.ticket.onSettled(span.end);
-  const traced = <T>(fn: () => T): T => (span ? span.run(fn) : fn());
-
-  const migrated: Promise<Answer> = traced(() => f.runMigrated(abort.signal))
-    .then(
-      (r) => ({ status: r.status ?? 200, body: r.body }),
-      // An error answer is an answer: compared by its status, as when it was returned.
-      (error: Error) => (error instanceof ErrorAnswer ? { status: error.problem.status, body: error.problem } : { error }),
-    );
-  const second: Promise<Answer | undefined> = f.ticket.calibrate
-    ? traced(() => f.fetchLegacyAgain(abort.signal)).then((r) => r, (error: Error) => ({ error }))
-    : Promise.resolve(undefined);
-
   let legacy: Promise<Captured> | null = null;
   f.catchAll.forward(f.req, f.res, (proxyRes) => {
     legacy = capture(proxyRes, f.maxBodyBytes);
   });
 
-  f.res.once('close', () => {
-    if (!legacy) {
-      // No legacy answer at all (unreachable, timed out): nothing to compare.
-      clearTimeout(timer);
-      abort.abort();
-      f.ticket.abandon('no legacy answer');
-      return;
-    }
-    void Promise.all([legacy, migrated, second]).then(([legacyAnswer, migratedAnswer, secondAnswer]) => {
+  f.res.once('finish', () => {
+    // No legacy answer at all (unreachable, timed out): the proxy answered; nothing to compare.
+    if (!legacy) return f.ticket.abandon('no legacy answer');
+    const legacyAnswer = legacy;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), f.timeoutMs);
+    timer.unref();
+    // Tracing on: the comparison's own span, linked to the request's; its calls are its children.
+    const span = stateOf(f.req).trace ? startShadowSpan(stateOf(f.req)) : undefined;
+    if (span) f.ticket.onSettled(span.end);
+    const traced = <T>(fn: () => T): T => (span ? span.run(fn) : fn());
+
+    const migrated: Promise<Answer> = traced(() => f.runMigrated(abort.signal)).then(
+      (r) => ({ status: r.status ?? 200, body: r.body }),
+      // An error answer is an answer: compared by its status, as when it was returned.
+      (error: Error) => (error instanceof ErrorAnswer ? { status: error.problem.status, body: error.problem } : { error }),
+    );
+    const second: Promise<Answer | undefined> = f.ticket.calibrate
+      ? traced(() => f.fetchLegacyAgain(abort.signal)).then((r) => r, (error: Error) => ({ error }))
+      : Promise.resolve(undefined);
+
+    void Promise.all([legacyAnswer, migrated, second]).then(([legacyCaptured, migratedAnswer, secondAnswer]) => {
       clearTimeout(timer);
       f.ticket.complete({
         correlationId: f.correlationId,
-        legacy: legacyAnswer,
+        legacy: legacyCaptured,
         migrated: migratedAnswer,
         ...(secondAnswer ? { legacySecond: secondAnswer } : {}),
       });
     });
+  });
+  // The client went away before its answer was out: there is no answer of record to compare.
+  f.res.once('close', () => {
+    if (!f.res.writableFinished) f.ticket.abandon('client went away');
   });
 }
 
