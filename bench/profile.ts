@@ -16,7 +16,8 @@ import { loginAll, writeFlagsFiles } from './dashboard/legacy-world.ts';
  *   PROFILE_TARGET=bare npx tsx bench/profile.ts   # the bare node:http proxy
  *   PROFILE_TARGET=dashboard npx tsx bench/profile.ts   # the warm migrated dashboard (flag at 100%)
  *   PROFILE_TARGET=dashboard-legacy npx tsx bench/profile.ts   # /api/dashboard with its flag at 0%
- *   env: PROFILE_SECONDS (8), LOG_LEVEL (info)
+ *   env: PROFILE_SECONDS (8), LOG_LEVEL (info), PROFILE_ENV (`NAME=value,NAME=value` for the
+ *   proxy, e.g. tracing on: `OTEL_TRACES_EXPORTER=otlp,OTEL_EXPORTER_OTLP_ENDPOINT=http://...`)
  *
  * The dashboard targets send one seeded user's legacy token (ingrid's, from the stand-in's own
  * login) on every request, at 10 connections (inside the route's bulkheads, as the dashboard
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
         TARGET: legacyUrl,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
         ...(flags ? { FLAGS_FILE: TARGET === 'dashboard' ? flags.migrated : flags.legacy } : {}),
+        ...extraEnv(process.env.PROFILE_ENV),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -157,3 +159,14 @@ main().catch(async (err: Error) => {
   await stopAll();
   process.exitCode = 1;
 });
+
+/** PROFILE_ENV: `NAME=value` pairs separated by commas, handed to the proxy as they are. */
+function extraEnv(spec: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of (spec ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`PROFILE_ENV: "${pair}" is not NAME=value`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
