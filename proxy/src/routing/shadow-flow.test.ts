@@ -9,6 +9,7 @@ import { createCatchAll, type CatchAll } from '../legacy/catch-all.ts';
 import { errorAnswerProblem } from '../legacy/rejection-problem.ts';
 import type { RouteResult } from './route.ts';
 import { ErrorAnswer } from './run-handler.ts';
+import { LegacyCallError } from '../legacy/errors.ts';
 import { serveShadowed } from './shadow-flow.ts';
 import { createShadowRunner } from './shadow-runner.ts';
 import { createShadowStats, type ShadowOutcome } from './shadow-stats.ts';
@@ -98,6 +99,16 @@ describe('shadow with an error answer on the migrated side', () => {
   it('another status is a mismatch on $status', async () => {
     const { outcome } = await shadowed(errorAnswer(400));
     expect(outcome).toMatchObject({ result: 'mismatch', differences: [{ path: '$status', legacy: '422', migrated: '400' }] });
+  });
+
+  it('a legacy refusal the handler lets through is the answer the route gives in migrated mode, compared as such', async () => {
+    const { outcome } = await shadowed(() => Promise.reject(new LegacyCallError('courses', 'status', 'answered 404', 404)));
+    expect(outcome).toMatchObject({ result: 'mismatch', differences: [{ path: '$status', legacy: '422', migrated: '404' }] });
+  });
+
+  it('a legacy "not now" (503) on the handler\'s call says nothing about the route: an error, not an answer', async () => {
+    const { outcome } = await shadowed(() => Promise.reject(new LegacyCallError('courses', 'status', 'answered 503', 503)));
+    expect(outcome).toMatchObject({ result: 'error' });
   });
 
   it('a handler that throws is still an error, not an answer', async () => {

@@ -3,6 +3,7 @@ import type { CatchAll } from '../legacy/catch-all.ts';
 import type { ShadowTicket } from './shadow-runner.ts';
 import type { RouteResult } from './route.ts';
 import { ErrorAnswer } from './run-handler.ts';
+import { isLegacyCallError, legacyProblem } from '../legacy/errors.ts';
 import { stateOf } from '../edge/request-state.ts';
 import { startShadowSpan } from '../tracing/shadow-span.ts';
 
@@ -51,8 +52,7 @@ export function serveShadowed(f: ShadowFlow): void {
 
     const migrated: Promise<Answer> = traced(() => f.runMigrated(abort.signal)).then(
       (r) => ({ status: r.status ?? 200, body: r.body }),
-      // An error answer is an answer: compared by its status, as when it was returned.
-      (error: Error) => (error instanceof ErrorAnswer ? { status: error.problem.status, body: error.problem } : { error }),
+      (error: Error) => migratedAnswerOf(error),
     );
     const second: Promise<Answer | undefined> = f.ticket.calibrate
       ? traced(() => f.fetchLegacyAgain(abort.signal)).then((r) => r, (error: Error) => ({ error }))
@@ -72,6 +72,22 @@ export function serveShadowed(f: ShadowFlow): void {
   f.res.once('close', () => {
     if (!f.res.writableFinished) f.ticket.abandon('client went away');
   });
+}
+
+/**
+ * What the route would have answered in migrated mode when its handler did not return: an
+ * error answer is an answer (compared by its status, as when it was returned), and so is a
+ * legacy refusal the handler let through (a 404 on its read becomes the route's 404, as
+ * serveMigrated makes it). "Not now" (429, 503) and failures to reach the legacy API say
+ * nothing about the route's behaviour: they stay errors.
+ */
+function migratedAnswerOf(error: Error): Answer {
+  if (error instanceof ErrorAnswer) return { status: error.problem.status, body: error.problem };
+  if (isLegacyCallError(error) && error.kind === 'status' && error.status !== 429 && error.status !== 503) {
+    const problem = legacyProblem(error);
+    return { status: problem.status, body: problem };
+  }
+  return { error };
 }
 
 /** A bounded copy of a streaming body, taken without slowing or altering the stream. */
