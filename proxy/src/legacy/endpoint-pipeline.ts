@@ -93,7 +93,11 @@ export function createEndpointPipeline(
   log: Logger,
   emit: (event: EndpointEvent) => void = () => {},
 ): EndpointPipeline {
-  const deadline = timeout(policy.deadlineMs, TimeoutStrategy.Aggressive);
+  // abortOnReturn off (here and on the attempt timeout): cockatiel would otherwise abort each
+  // policy's controller on every return, answered or not, and every abort builds a DOMException
+  // with a stack. Nothing is left to cancel then: an attempt returns only once its body is read,
+  // and a deadline that fires aborts through its own timer.
+  const deadline = timeout(policy.deadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(handleType(RetryLater), {
     maxAttempts: policy.retries,
     backoff: new DelegateBackoff((ctx) =>
@@ -112,7 +116,7 @@ export function createEndpointPipeline(
       breaker: new ConsecutiveBreaker(policy.breaker.consecutiveFailures),
     },
   );
-  const attemptTimeout = timeout(policy.attemptTimeoutMs, TimeoutStrategy.Cooperative);
+  const attemptTimeout = timeout(policy.attemptTimeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false });
 
   let openedAt = 0;
   breaker.onBreak(() => {
