@@ -119,7 +119,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     log,
   });
   const legacyShare = createClientShare({ perClient: config.legacyMaxSocketsPerClient, clientKey: forwarded.clientAddress });
-  const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, log, tracing: tracing && legacyCallTracing(tracing) });
+  const legacy = await createLegacyClient({ baseUrl: config.legacyUrl, redisUrl: config.redisUrl, keepAliveMs: config.legacyKeepAliveMs, log, tracing: tracing && legacyCallTracing(tracing) });
   const shadowStats = createShadowStats();
   const shadow = createShadowRunner({ maxConcurrent: config.shadow.maxConcurrent, maxBodyBytes: config.shadow.maxBodyBytes, stats: shadowStats, log });
 

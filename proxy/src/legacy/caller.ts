@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import { cacheKey, type CacheScope, type LegacyCache } from './cache.ts';
 import type { LegacyCallEvent } from './call-events.ts';
@@ -9,6 +10,8 @@ import { DEFAULT_CACHE_TTL_MS, type EndpointPolicyOverrides } from './policies.t
 
 export interface CallerDeps {
   baseUrl: URL;
+  /** The lane's keep-alive pool to the legacy API (createAttemptAgent). */
+  agent: Agent;
   cache: LegacyCache;
   pipelineFor(routeId: string, endpoint: string, overrides?: EndpointPolicyOverrides): EndpointPipeline;
   log: Logger;
@@ -29,7 +32,7 @@ export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
     const request = buildRequest(deps.baseUrl, method, path, body, opts, req);
     return pipeline.run({
       send: (attemptSignal, callSignal, trace) =>
-        sendAttempt(opts.endpoint, request, pipeline.policy.attemptTimeoutMs, attemptSignal, callSignal, trace),
+        sendAttempt(deps.agent, opts.endpoint, request, pipeline.policy.attemptTimeoutMs, attemptSignal, callSignal, trace),
       signal,
       retryable: mayRetry(method, opts.idempotent),
       log,

@@ -4,7 +4,7 @@ import { bindCaller } from './caller.ts';
 import { createCallEvents, type EndpointEvent, type LegacyCallListener } from './call-events.ts';
 import { createEndpointFigures, type EndpointFigures } from './endpoint-figures.ts';
 import { createEndpointPipeline, type BreakerState, type EndpointPipeline } from './endpoint-pipeline.ts';
-import type { LegacyTracing } from './http-attempt.ts';
+import { createAttemptAgent, type LegacyTracing } from './http-attempt.ts';
 import {
   DEFAULT_ENDPOINT_POLICY,
   resolvePolicy,
@@ -30,6 +30,8 @@ export interface LegacyClientOptions {
   /** Layered over DEFAULT_ENDPOINT_POLICY, under each route's `upstream` overrides. */
   defaults?: EndpointPolicyOverride;
   log: Logger;
+  /** How long an idle keep-alive socket to the legacy API is kept (LEGACY_KEEPALIVE_MS, default 4 s). */
+  keepAliveMs?: number;
   /** Tracing on: spans for attempts and cache hits, and the trace context on every call. */
   tracing?: LegacyTracing;
 }
@@ -108,6 +110,7 @@ export async function createLegacyClient(opts: LegacyClientOptions): Promise<Leg
     log: opts.log,
   });
 
+  const agent = createAttemptAgent(baseUrl, opts.keepAliveMs ?? 4_000);
   const events = createCallEvents();
   const figures = createEndpointFigures();
   events.on(figures.record);
@@ -127,11 +130,14 @@ export async function createLegacyClient(opts: LegacyClientOptions): Promise<Leg
   const health = () => [...pipelines.values()].map((p) => ({ key: p.key, state: p.state() }));
 
   return {
-    bind: (req) => bindCaller({ baseUrl, cache, pipelineFor, log: opts.log, emit: events.emit, tracing: opts.tracing }, req),
+    bind: (req) => bindCaller({ baseUrl, agent, cache, pipelineFor, log: opts.log, emit: events.emit, tracing: opts.tracing }, req),
     health,
     endpoints: () => figures.figures(health()),
     onEvent: events.on,
-    close: () => cache.close(),
+    async close() {
+      agent.destroy();
+      await cache.close();
+    },
   };
 }
 
