@@ -223,25 +223,26 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     throw new ProblemError(problems.notFound(`${req.method} ${req.originalUrl} is not one of the proxy's endpoints.`));
   });
   app.use(prefix, own);
-  app.use(
-    serveMigrated({
-      registry,
-      flags,
-      guard,
-      gate,
-      credentials,
-      refusals,
-      catchAll,
-      legacy,
-      legacyUrl: config.legacyUrl,
-      shadow,
-      shadowMaxBodyBytes: config.shadow.maxBodyBytes,
-      shadowTimeoutMs: 30_000,
-      idempotency: createIdempotency({ store: createIdempotencyStore(idempotencyKeyv), maxAnswerBytes: config.idempotencyMaxAnswerBytes, log }),
-      log,
-    }),
-  );
-  app.use(errorHandler(log));
+  const handleError = errorHandler(log);
+  app.use(handleError);
+  // Migrated routes are served from the dispatcher, without Express: they read the raw request
+  // and write the raw response, and Express's router cost about a tenth of a warm dashboard.
+  const migrated = serveMigrated({
+    registry,
+    flags,
+    guard,
+    gate,
+    credentials,
+    refusals,
+    catchAll,
+    legacy,
+    legacyUrl: config.legacyUrl,
+    shadow,
+    shadowMaxBodyBytes: config.shadow.maxBodyBytes,
+    shadowTimeoutMs: 30_000,
+    idempotency: createIdempotency({ store: createIdempotencyStore(idempotencyKeyv), maxAnswerBytes: config.idempotencyMaxAnswerBytes, log }),
+    log,
+  });
 
   // --- dispatch on the raw request -----------------------------------------------------------
   const isOwn = (url: string) =>
@@ -311,7 +312,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     if (match && !legacyForEveryone(req, match, { flags, registry })) {
       attachMatch(req, match);
       echoCorrelationId(res, correlationId);
-      return toExpress(req, res);
+      return toMigrated(req, res);
     }
     // Both ways below lead to the catch-all: the client's share of the legacy pool first.
     if (!legacyShare.admit(req, res)) return;
@@ -340,6 +341,16 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     const trace = tracing && stateOf(req).trace;
     if (trace) return trace.tracing.withContext(requestContext(trace), () => app(req as never, res as never));
     app(req as never, res as never);
+  }
+
+  function toMigrated(req: IncomingMessage, res: ServerResponse): void {
+    if (req.headers.expect !== undefined) res.writeContinue();
+    // Errors (a thrown ProblemError, a body too large, a store fault) get the answers Express's error handler gives.
+    const failed = (err: unknown) => handleError(err, req as never, res as never, () => undefined);
+    const serve = () => Promise.resolve(migrated(req as never, res as never, (err?: unknown) => failed(err ?? new Error('a migrated route was dispatched without its match')))).catch(failed);
+    const trace = tracing && stateOf(req).trace;
+    if (trace) void trace.tracing.withContext(requestContext(trace), serve);
+    else void serve();
   }
 
   // Node's server stops tracking a socket once it is upgraded, so closeAllConnections() would
