@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedRequest } from '../legacy-stub/src/received.ts';
 import { startOtlpReceiver, SPAN_KIND, STATUS_CODE, type OtlpReceiver, type ReceivedSpan } from '../test-support/otlp-receiver.ts';
+import { freePort } from '../test-support/free-port.ts';
 import { startProxy, startStack, type ProxyInFront, type Stack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
 
@@ -240,6 +241,27 @@ describe('the rest of the proxy, traced', () => {
       expect(legacyGot(trace.traceId).map((r) => [r.url, header(r, 'traceparent')])).toEqual([['/api/home', `00-${trace.traceId}-${server.spanId}-01`]]);
     } finally {
       stack.setFlags({ 'route.dashboard': { rollout: 100 } });
+    }
+  });
+});
+
+describe('a collector that cannot be reached', () => {
+  it('says so in a warn line naming the collector, once, and keeps serving', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const lonely = await startProxy({ legacyUrl: stack.legacy.url, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: nowhere, OTEL_BSP_SCHEDULE_DELAY: '20' } });
+    try {
+      const lost = () => lonely.logs.filter((l) => l.msg === 'tracing: spans could not be exported; they are lost');
+      // Each request ends a span; every batch of them fails, but the line comes once a minute.
+      await until(async () => {
+        const res = await get(lonely.proxyUrl, '/api/courses?orgId=org-uninett', {});
+        expect(res.status).toBeLessThan(500); // the legacy API's answer, whatever the collector does
+        return lost().length > 0;
+      }, WAIT_MS);
+      expect(lost()[0]).toMatchObject({ level: 40, collector: `${nowhere}/v1/traces` });
+      await get(lonely.proxyUrl, '/api/courses?orgId=org-uninett', {});
+      expect(lost()).toHaveLength(1);
+    } finally {
+      await lonely.stop();
     }
   });
 });

@@ -100,7 +100,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   const registry = createRegistry(await loadRouteFiles(config.migratedRoutesDir), prefix, { routeCase: config.routeCase });
   const flags = await createFlags(config.flags, log);
   // Off by default (OTEL_TRACES_EXPORTER=none): then the SDK is never even loaded.
-  const tracing = config.tracing ? (await import('./tracing/provider.ts')).createTracing(config.tracing) : undefined;
+  const tracing = config.tracing ? (await import('./tracing/provider.ts')).createTracing(config.tracing, log) : undefined;
   const catchAll = createCatchAll({
     legacyUrl: config.legacyUrl,
     timeoutMs: config.legacyTimeoutMs,

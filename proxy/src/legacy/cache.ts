@@ -2,6 +2,7 @@ import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import { createBroadcast } from '../storage/broadcast.ts';
+import { throttledWarn } from '../edge/throttled-warn.ts';
 import { jsonCopy } from './json-copy.ts';
 import { LruStore } from './lru-store.ts';
 import { createSingleFlight } from './single-flight.ts';
@@ -64,7 +65,8 @@ export function cacheKey(scope: CacheScope, path: string, userId: string | undef
  * no serialising, no timer (memory cannot stall). Redis goes through Keyv, bounded in time.
  */
 export async function createLegacyCache(opts: LegacyCacheOptions): Promise<LegacyCache> {
-  const warn = throttledWarn(opts.log);
+  // While Redis is down every call fails the same way: say so once in a while, not per call.
+  const warn = throttledWarn(opts.log, WARN_EVERY_MS);
   const shared = new LruStore(opts.sharedMaxEntries);
   const flights = createSingleFlight();
   // Only what this instance holds itself: a load in flight, a shared answer in memory.
@@ -200,20 +202,4 @@ function safeHost(url: string): string {
   } catch {
     return 'unparseable REDIS_URL';
   }
-}
-
-/** While Redis is down every call fails the same way: say so once in a while, not per call. */
-function throttledWarn(log: Logger): (obj: object, msg: string) => void {
-  let lastAt = 0;
-  let suppressed = 0;
-  return (obj, msg) => {
-    const now = Date.now();
-    if (now - lastAt < WARN_EVERY_MS) {
-      suppressed++;
-      return;
-    }
-    log.warn({ ...obj, suppressedSinceLast: suppressed }, msg);
-    lastAt = now;
-    suppressed = 0;
-  };
 }

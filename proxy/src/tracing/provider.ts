@@ -1,9 +1,12 @@
 import { context, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Logger } from 'pino';
+import { throttledWarn } from '../edge/throttled-warn.ts';
 import { createSampler } from './sampler.ts';
 import type { TracingConfig } from './tracing-config.ts';
 
@@ -25,8 +28,8 @@ export interface Tracing {
  * code in migrated routes can use `@opentelemetry/api` (`trace.getActiveSpan()`, spans of its
  * own). app.ts imports this file only when tracing is on: off, the SDK is never loaded.
  */
-export function createTracing(config: TracingConfig): Tracing {
-  const exporter = new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers });
+export function createTracing(config: TracingConfig, log: Logger): Tracing {
+  const exporter = sayingWhenItFails(new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers }), config.tracesUrl, log);
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName })),
     sampler: createSampler(config.sampler, config.ratio),
@@ -55,4 +58,34 @@ export function createTracing(config: TracingConfig): Tracing {
       return closed;
     },
   };
+}
+
+const EXPORT_WARN_EVERY_MS = 60_000;
+
+/**
+ * The SDK drops spans it could not post without a word (its global error handler goes to a
+ * diag logger nobody set): an operator would see empty traces and not know why. A warn line,
+ * once a minute while it lasts, names the collector and why, and counts the lost batches.
+ */
+function sayingWhenItFails(exporter: SpanExporter, url: string, log: Logger): SpanExporter {
+  const warn = throttledWarn(log, EXPORT_WARN_EVERY_MS);
+  const collector = withoutSecrets(url);
+  return {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
+      exporter.export(spans, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS) {
+          warn({ collector, spans: spans.length, reason: result.error?.message }, 'tracing: spans could not be exported; they are lost');
+        }
+        done(result);
+      });
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+/** The collector's address for a log line: no user info, no query. */
+function withoutSecrets(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
 }
