@@ -346,7 +346,15 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
   function toMigrated(req: IncomingMessage, res: ServerResponse): void {
     if (req.headers.expect !== undefined) res.writeContinue();
     // Errors (a thrown ProblemError, a body too large, a store fault) get the answers Express's error handler gives.
-    const failed = (err: unknown) => handleError(err, req as never, res as never, () => undefined);
+    const failed = (err: unknown) => {
+      try {
+        handleError(err, req as never, res as never, () => undefined);
+      } catch (handlerErr) {
+        // Express would have caught this; here it would be an unhandled rejection and end the process.
+        log.error({ err: handlerErr, correlationId: stateOf(req).correlationId }, 'error handler failed');
+        res.destroy();
+      }
+    };
     const serve = () => Promise.resolve(migrated(req as never, res as never, (err?: unknown) => failed(err ?? new Error('a migrated route was dispatched without its match')))).catch(failed);
     const trace = tracing && stateOf(req).trace;
     if (trace) void trace.tracing.withContext(requestContext(trace), serve);
