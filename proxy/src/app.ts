@@ -337,9 +337,6 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
     // Node answers 100-continue itself only without a 'checkContinue' listener; the proxy has
     // one (so the legacy API decides for proxied requests), so its own endpoints say yes here.
     if (req.headers.expect !== undefined) res.writeContinue();
-    // Tracing on: the request's span is the active context in there, so a migrated handler's legacy calls find their parent.
-    const trace = tracing && stateOf(req).trace;
-    if (trace) return trace.tracing.withContext(requestContext(trace), () => app(req as never, res as never));
     app(req as never, res as never);
   }
 
@@ -356,6 +353,7 @@ export async function createProxy(config: Config, log: Logger): Promise<Proxy> {
       }
     };
     const serve = () => Promise.resolve(migrated(req as never, res as never, (err?: unknown) => failed(err ?? new Error('a migrated route was dispatched without its match')))).catch(failed);
+    // Tracing on: the request's span is the active context in there, so the handler's legacy calls find their parent.
     const trace = tracing && stateOf(req).trace;
     if (trace) void trace.tracing.withContext(requestContext(trace), serve);
     else void serve();
