@@ -2,6 +2,7 @@ import { freePort } from '../test-support/free-port.ts';
 import { cpuSeconds, killAllNow, spawnTs, stopAll, waitUntilServing } from './processes.ts';
 import { runWrk } from './wrk.ts';
 import { intEnv } from './env.ts';
+import { median } from './percentile.ts';
 
 /**
  * Is a change to the pass-through cheaper or dearer, by a few percent? `npm run bench`
@@ -119,13 +120,6 @@ function parseHeaders(lines: string): Record<string, string> {
   }
   return headers;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 
 process.once('exit', killAllNow);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));

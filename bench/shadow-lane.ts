@@ -5,6 +5,7 @@ import type { OpenLoopOptions, OpenLoopResult } from './open-loop/generator.ts';
 import { killAllNow, runToEnd, spawnTs, stopAll, waitUntilServing } from './processes.ts';
 import { loginAll, writeFlagsFiles } from './dashboard/legacy-world.ts';
 import { intEnv } from './env.ts';
+import { median } from './percentile.ts';
 
 /**
  * What the shadow lane adds to the client's p99 at a fixed rate (issue 14: at most 1 ms).
@@ -83,12 +84,6 @@ function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     cpu: LOAD_CPU,
     timeoutMs: ((options.warmupSeconds ?? 0) + options.seconds) * 1_000 + 20_000,
   }).then((out) => JSON.parse(out) as OpenLoopResult);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 process.once('exit', killAllNow);
