@@ -31,8 +31,7 @@ export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
     const pipeline = deps.pipelineFor(req.routeId, opts.endpoint, req.policies);
     const request = buildRequest(deps.baseUrl, method, path, body, opts, req);
     return pipeline.run({
-      send: (attemptSignal, callSignal, trace) =>
-        sendAttempt(deps.agent, opts.endpoint, request, pipeline.policy.attemptTimeoutMs, attemptSignal, callSignal, trace),
+      send: (abort, trace) => sendAttempt(deps.agent, opts.endpoint, request, pipeline.policy.attemptTimeoutMs, abort, trace),
       signal,
       retryable: mayRetry(method, opts.idempotent),
       log,

@@ -5,19 +5,17 @@ import {
   ConsecutiveBreaker,
   DelegateBackoff,
   TaskCancelledError,
-  TimeoutStrategy,
   bulkhead,
   circuitBreaker,
   handleType,
   handleWhen,
   retry,
-  timeout,
 } from 'cockatiel';
 import type { Logger } from 'pino';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
 import { answerOutcome, errorOutcome, type BreakerState, type EndpointEvent } from './call-events.ts';
 import { LegacyCallError } from './errors.ts';
-import { CallCancelled, type AttemptResult, type AttemptTrace, type CallTrace } from './http-attempt.ts';
+import { AttemptAbort, CallCancelled, type AttemptResult, type AttemptTrace, type CallTrace } from './http-attempt.ts';
 import type { EndpointPolicy } from './policies.ts';
 import { rejectionLog } from './rejection-log.ts';
 
@@ -33,8 +31,8 @@ const isUpstreamFault = (err: Error) =>
   err instanceof LegacyCallError && (err.kind === 'transport' || err.kind === 'timeout');
 
 export interface PipelineCall {
-  /** One attempt: `attemptSignal` fires on the attempt timeout, `callSignal` when the call is over; `trace` is the attempt's span (tracing on). */
-  send(attemptSignal: AbortSignal, callSignal: AbortSignal, trace?: AttemptTrace): Promise<AttemptResult>;
+  /** One attempt: `abort` fires on the attempt timeout or when the call is over; `trace` is the attempt's span (tracing on). */
+  send(abort: AttemptAbort, trace?: AttemptTrace): Promise<AttemptResult>;
   /** The caller's signal: the client went away. */
   signal?: AbortSignal;
   /** Only idempotent calls are ever retried. */
@@ -67,7 +65,7 @@ class RetryLater extends Error {
 /**
  * The resilience of one (route, endpoint), built once and shared by every request:
  *
- *   deadline -> retry -> bulkhead -> breaker -> attempt timeout -> fetch
+ *   deadline -> retry -> bulkhead -> breaker -> attempt timeout -> send
  *
  * The deadline is outermost and aggressive, so it bounds everything, backoff waits
  * included, and answers at once when the caller aborts. The retry wraps the breaker so
@@ -83,6 +81,14 @@ class RetryLater extends Error {
  * call (caller gone, deadline) counts for nothing, except that cockatiel closes a
  * half-open breaker whose probe ends that way; the next failures re-open it.
  *
+ * The deadline and the attempt timeout are two timers of our own, not cockatiel's timeout
+ * policy, and a call's end reaches its attempt by a direct call, not an AbortSignal: cockatiel
+ * derives an AbortController per policy and call and listens on it and on its parent, and in
+ * Node 20 creating a signal costs some 7 us, its first listener as much again and an abort 30;
+ * the two timeout policies cost some 45 us a call (bench/legacy-call-cost.ts). The retry, the
+ * bulkhead and the breaker stay cockatiel's, without a signal: the attempt itself refuses to
+ * start once the call is over, and no retry is asked for then.
+ *
  * `emit` hears what the policies do (calls and their outcome, retries, breaker moves,
  * bulkhead rejections) for the metrics and the status page; a rejection is also logged.
  */
@@ -93,20 +99,15 @@ export function createEndpointPipeline(
   log: Logger,
   emit: (event: EndpointEvent) => void = () => {},
 ): EndpointPipeline {
-  // abortOnReturn off (here and on the attempt timeout): cockatiel would otherwise abort each
-  // policy's controller on every return, answered or not, and every abort builds a DOMException
-  // with a stack. Nothing is left to cancel then: an attempt returns only once its body is read,
-  // and a deadline that fires aborts through its own timer.
-  const deadline = timeout(policy.deadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(handleType(RetryLater), {
     maxAttempts: policy.retries,
     backoff: new DelegateBackoff((ctx) =>
       'error' in ctx.result && ctx.result.error instanceof RetryLater ? ctx.result.error.delayMs : 0,
     ),
   })
-    // cockatiel's backoff sleep ignores the signal. The deadline policy answers the caller
-    // at once; the abandoned sleep runs out (unref'd, so it holds nothing up) and the
-    // attempt after it is refused because the call's signal fired: nothing reaches upstream.
+    // The deadline answers the caller at once; an abandoned backoff sleep runs out (unref'd,
+    // so it holds nothing up) and the attempt after it is refused because the call is over:
+    // nothing reaches upstream.
     .dangerouslyUnref();
   const slots = bulkhead(policy.bulkhead.maxConcurrent, policy.bulkhead.maxQueue);
   const breaker = circuitBreaker(
@@ -116,7 +117,6 @@ export function createEndpointPipeline(
       breaker: new ConsecutiveBreaker(policy.breaker.consecutiveFailures),
     },
   );
-  const attemptTimeout = timeout(policy.attemptTimeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false });
 
   let openedAt = 0;
   breaker.onBreak(() => {
@@ -164,9 +164,23 @@ export function createEndpointPipeline(
    * it. Its span (tracing on) covers the refusals too: an open breaker or a full bulkhead is
    * an attempt that never left, and the trace says which.
    */
-  function attemptOnce(send: PipelineCall['send'], callSignal: AbortSignal, callerSignal: AbortSignal | undefined, trace: AttemptTrace | undefined): Promise<Outcome> {
-    const timed = () => attemptTimeout.execute((_ctx, attemptSignal) => send(attemptSignal, callSignal, trace), callSignal);
-    return slots.execute(() => breaker.execute(timed, callSignal), callSignal).then(
+  function attemptOnce(send: PipelineCall['send'], call: CallScope, callerSignal: AbortSignal | undefined, trace: AttemptTrace | undefined): Promise<Outcome> {
+    const timed = async () => {
+      const abort = new AttemptAbort();
+      call.attempt = abort;
+      const timer = setTimeout(() => abort.abort('timeout'), policy.attemptTimeoutMs);
+      try {
+        // Waited in the bulkhead's queue past the call's end, or sent after an abandoned backoff.
+        if (call.over) abort.abort('cancelled');
+        return await send(abort, trace);
+      } finally {
+        clearTimeout(timer);
+        if (call.attempt === abort) call.attempt = undefined;
+      }
+    };
+    // A call that ended while it waited for a slot leaves without touching the breaker.
+    const guarded = () => (call.over ? Promise.reject(new CallCancelled()) : breaker.execute(timed));
+    return slots.execute(guarded).then(
       (result) => {
         trace?.end({ status: result.status });
         return { ok: true, result };
@@ -191,11 +205,12 @@ export function createEndpointPipeline(
     policy,
     async run({ send, signal, retryable, log: callLog, trace }) {
       const deadlineAt = Date.now() + policy.deadlineMs;
-      const attemptWithRetries = (callSignal: AbortSignal) =>
+      const call = new CallScope();
+      const attemptWithRetries = () =>
         retries.execute(async ({ attempt }) => {
           // cockatiel counts attempts from 0; people (and the trace) from 1.
-          const outcome = await attemptOnce(send, callSignal, signal, trace?.attempt(attempt + 1, breakerState()));
-          const delayMs = retryable && attempt < policy.retries ? retryDelay(outcome, attempt + 1, deadlineAt) : undefined;
+          const outcome = await attemptOnce(send, call, signal, trace?.attempt(attempt + 1, breakerState()));
+          const delayMs = retryable && !call.over && attempt < policy.retries ? retryDelay(outcome, attempt + 1, deadlineAt) : undefined;
           if (delayMs !== undefined) {
             emit({ type: 'retry' });
             callLog.warn({ endpoint, retry: attempt + 1, delayMs, reason: describe(outcome) }, 'legacy call failed; retrying');
@@ -203,23 +218,54 @@ export function createEndpointPipeline(
           }
           if (outcome.ok) return outcome.result;
           throw outcome.error;
-        }, callSignal);
+        });
       const startedAt = performance.now();
       const seconds = () => (performance.now() - startedAt) / 1000;
+      // Aggressive: the caller hears of the deadline (or its own leaving) at once, whatever the
+      // attempt in flight is doing; that attempt is aborted and its outcome no longer matters.
+      const over = new Promise<never>((_resolve, reject) => {
+        call.onEnd = reject;
+      });
+      const timer = setTimeout(() => call.end(), policy.deadlineMs);
+      const callerLeft = () => call.end();
+      if (signal?.aborted) call.end();
+      else signal?.addEventListener('abort', callerLeft, { once: true });
       try {
-        const result = await deadline.execute(({ signal: callSignal }) => attemptWithRetries(callSignal), signal);
+        const result = await Promise.race([attemptWithRetries(), over]);
         emit({ type: 'call', outcome: answerOutcome(result), seconds: seconds() });
         return result;
       } catch (err) {
-        // A RetryLater never gets here: the loop only stops retrying once the call's
-        // signal fired, and by then the deadline policy has already answered.
+        // A RetryLater never gets here from the race: the loop only stops retrying once the
+        // call is over, and by then the deadline has already answered.
         const failure = toCallError(err, signal);
         emit({ type: 'call', outcome: errorOutcome(failure), seconds: seconds() });
         throw failure;
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', callerLeft);
       }
     },
     state: breakerState,
   };
+}
+
+/**
+ * One call through the pipeline: `over` once the deadline passed or the caller left, `attempt`
+ * the attempt in flight, `end` what either calls. A plain object, not an AbortController: in
+ * Node 20 a controller's signal costs some 7 us to create and its abort about 30 (a
+ * DOMException with a stack), per call (bench/legacy-call-cost.ts).
+ */
+class CallScope {
+  over = false;
+  attempt: AttemptAbort | undefined;
+  onEnd: ((reason: CallCancelled) => void) | undefined;
+
+  end(): void {
+    if (this.over) return;
+    this.over = true;
+    this.attempt?.abort('cancelled');
+    this.onEnd?.(new CallCancelled());
+  }
 }
 
 function stateWord(state: CircuitState): BreakerState {

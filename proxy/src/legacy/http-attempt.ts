@@ -49,6 +49,37 @@ export class CallCancelled extends Error {
 }
 
 /**
+ * One attempt's cancellation, by a direct call rather than an AbortSignal: in Node 20 the first
+ * listener on a fresh AbortSignal costs about 10 us (bench/micro/abort-cost.ts), and a signal
+ * handed to `http.request` attaches several; per legacy call that was more than a third of what
+ * the proxy spent on it. The pipeline aborts it when the attempt times out (`timeout`) or the
+ * call is over (`cancelled`); the attempt's work says what stopping it means.
+ */
+export class AttemptAbort {
+  reason: 'timeout' | 'cancelled' | undefined;
+  private stop: (() => void) | undefined;
+
+  /** Registers how to stop the work in flight; runs it at once if the attempt is already aborted. */
+  onAbort(stop: () => void): void {
+    if (this.reason) stop();
+    else this.stop = stop;
+  }
+
+  /** The call as a whole is over: not this attempt's fault. */
+  isCancelled(): boolean {
+    return this.reason === 'cancelled';
+  }
+
+  abort(reason: 'timeout' | 'cancelled'): void {
+    if (this.reason) return;
+    this.reason = reason;
+    const stop = this.stop;
+    this.stop = undefined;
+    stop?.();
+  }
+}
+
+/**
  * The migrated lane's own keep-alive pool to the legacy API (the catch-all has its own). Idle
  * sockets close after `keepAliveMs`, below the legacy server's own keep-alive timeout, so a
  * request never goes out on a socket the server is closing.
@@ -61,9 +92,8 @@ export function createAttemptAgent(baseUrl: URL, keepAliveMs: number): http.Agen
 /**
  * One try at the legacy API, over node:http on the lane's keep-alive agent (msw intercepts it
  * in tests): about a third of what undici's fetch cost per call, which built a Request, Headers,
- * web streams and an AbortController of its own each time. `attemptSignal` fires when this
- * attempt times out or the call is cancelled; `callSignal` only for the latter, which is how the
- * two are told apart. `trace` (tracing on) adds the attempt's trace context. Redirects are not
+ * web streams and an AbortController of its own each time. `abort` says whether this attempt timed
+ * out or the call as a whole was cancelled. `trace` (tracing on) adds the attempt's trace context. Redirects are not
  * followed (node:http never does): following one would send the caller's credentials wherever
  * the legacy API points, and a 3xx is an answer like any other.
  */
@@ -72,16 +102,15 @@ export async function sendAttempt(
   endpoint: string,
   req: LegacyRequest,
   attemptTimeoutMs: number,
-  attemptSignal: AbortSignal,
-  callSignal: AbortSignal,
+  abort: AttemptAbort,
   trace?: AttemptTrace,
 ): Promise<AttemptResult> {
-  if (callSignal.aborted) throw new CallCancelled();
+  if (abort.isCancelled()) throw new CallCancelled();
   try {
-    return await exchange(agent, req, trace === undefined ? req.headers : { ...req.headers, ...trace.headers }, attemptSignal);
+    return await exchange(agent, req, trace === undefined ? req.headers : { ...req.headers, ...trace.headers }, abort);
   } catch (err) {
-    if (callSignal.aborted) throw new CallCancelled();
-    if (attemptSignal.aborted) {
+    if (abort.isCancelled()) throw new CallCancelled();
+    if (abort.reason === 'timeout') {
       throw new LegacyCallError(endpoint, 'timeout', `no answer within ${attemptTimeoutMs} ms`);
     }
     throw new LegacyCallError(endpoint, 'transport', 'the legacy API could not be reached', undefined, {
@@ -91,12 +120,22 @@ export async function sendAttempt(
 }
 
 /** One request and its whole answer; rejects if the answer does not arrive complete. */
-function exchange(agent: http.Agent, req: LegacyRequest, headers: Record<string, string>, signal: AbortSignal): Promise<AttemptResult> {
-  return new Promise((resolve, reject) => {
+function exchange(agent: http.Agent, req: LegacyRequest, headers: Record<string, string>, abort: AttemptAbort): Promise<AttemptResult> {
+  return new Promise((settleOk, settleFailed) => {
+    // Once settled, an abort must not reach the request: its socket may be back in the pool.
+    let settled = false;
+    const resolve = (result: AttemptResult) => {
+      settled = true;
+      settleOk(result);
+    };
+    const reject = (err: unknown) => {
+      settled = true;
+      settleFailed(err);
+    };
     const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
     const outgoing = (req.url.protocol === 'https:' ? https : http).request(
       req.url,
-      { method: req.method, headers: body === undefined ? headers : { ...headers, 'content-length': String(body.length) }, agent, signal },
+      { method: req.method, headers: body === undefined ? headers : { ...headers, 'content-length': String(body.length) }, agent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -116,6 +155,9 @@ function exchange(agent: http.Agent, req: LegacyRequest, headers: Record<string,
       },
     );
     outgoing.once('error', reject);
+    abort.onAbort(() => {
+      if (!settled) outgoing.destroy(new Error(`attempt ${abort.reason}`));
+    });
     outgoing.end(body);
   });
 }
