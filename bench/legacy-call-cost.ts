@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         outgoing.end();
       }),
     sendAttempt: () => sendAttempt(agent, 'unread', request, 2_000, new AttemptAbort()),
-    pipeline: () => pipeline.run({ send: (abort) => sendAttempt(agent, 'unread', request, 2_000, abort), retryable: true, log }),
+    pipeline: () => pipeline.run({ send: (abort) => sendAttempt(agent, 'unread', request, 2_000, abort), retryable: true, log: () => log }),
     // As serve-migrated.ts binds it: per request, with the client-gone signal.
     'bound caller': () =>
       client

@@ -25,7 +25,10 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The legacy client as one request sees it: its credentials, correlation id and signal. */
 export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
-  const log = deps.log.child({ correlationId: req.correlationId, routeId: req.routeId });
+  // Made when a call has something to log (a retry): most requests never do, and a pino child
+  // serialises its bindings when made.
+  let log: Logger | undefined;
+  const callLog = () => (log ??= deps.log.child({ correlationId: req.correlationId, routeId: req.routeId }));
 
   function call(method: Method, path: string, body: unknown, opts: CallOptions, signal?: AbortSignal) {
     const pipeline = deps.pipelineFor(req.routeId, opts.endpoint, req.policies);
@@ -34,7 +37,7 @@ export function bindCaller(deps: CallerDeps, req: BindRequest): LegacyCaller {
       send: (abort, trace) => sendAttempt(deps.agent, opts.endpoint, request, pipeline.policy.attemptTimeoutMs, abort, trace),
       signal,
       retryable: mayRetry(method, opts.idempotent),
-      log,
+      log: callLog,
       trace: deps.tracing?.call(req.routeId, opts.endpoint, request, opts.cache !== undefined),
     });
   }

@@ -84,9 +84,14 @@ describe('retries, the breaker and the cache, counted', () => {
   it('counts each retry, and the call once with its final outcome and duration', async () => {
     let n = 0;
     server.use(http.get(`${LEGACY}/api/courses`, () => (++n < 3 ? HttpResponse.json({}, { status: 503 }) : HttpResponse.json({ n }))));
-    const { client, metric } = await observed();
+    const { client, metric, logs } = await observed();
     await expect(client.bind(bindArgs).get('/api/courses', { endpoint: 'courses.list' })).resolves.toEqual({ n: 3 });
     expect(await metric('proxy_legacy_retries_total', { endpoint: 'courses.list' })).toBe(2);
+    // Each retry is a warn line that says which request, route and endpoint it was.
+    expect(logs.filter((l) => l.msg === 'legacy call failed; retrying')).toEqual([
+      expect.objectContaining({ level: 40, correlationId: 'corr-1', routeId: 'dashboard', endpoint: 'courses.list', retry: 1, reason: 'status 503' }),
+      expect.objectContaining({ level: 40, correlationId: 'corr-1', routeId: 'dashboard', endpoint: 'courses.list', retry: 2, reason: 'status 503' }),
+    ]);
     expect(await metric('proxy_legacy_calls_total', { endpoint: 'courses.list', outcome: 'ok' })).toBe(1);
     expect(await metric('proxy_legacy_calls_total', { endpoint: 'courses.list', outcome: '5xx' })).toBe(0);
     expect(client.endpoints()[0]).toMatchObject({ calls: 1, retries: 2, errors: 0 });

@@ -37,7 +37,8 @@ export interface PipelineCall {
   signal?: AbortSignal;
   /** Only idempotent calls are ever retried. */
   retryable: boolean;
-  log: Logger;
+  /** The call's logger (with its correlation id), asked for only when there is something to log. */
+  log(): Logger;
   /** Tracing on: each attempt gets a span, ended with its outcome. */
   trace?: CallTrace;
 }
@@ -213,7 +214,7 @@ export function createEndpointPipeline(
           const delayMs = retryable && !call.over && attempt < policy.retries ? retryDelay(outcome, attempt + 1, deadlineAt) : undefined;
           if (delayMs !== undefined) {
             emit({ type: 'retry' });
-            callLog.warn({ endpoint, retry: attempt + 1, delayMs, reason: describe(outcome) }, 'legacy call failed; retrying');
+            callLog().warn({ endpoint, retry: attempt + 1, delayMs, reason: describe(outcome) }, 'legacy call failed; retrying');
             throw new RetryLater(outcome, delayMs);
           }
           if (outcome.ok) return outcome.result;
