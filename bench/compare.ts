@@ -19,6 +19,7 @@ import { median } from './percentile.ts';
  * An entry is a file Node runs with tsx (PORT, HOST, LEGACY_URL and TARGET are set for it),
  * with optional `,NAME=value` environment after it. A second checkout of the repository (git
  * worktree) is the way to compare two commits. Env: COMPARE_ROUNDS (10), COMPARE_SECONDS (3),
+ * COMPARE_WARMUP_SECONDS (2; 30 or more for a migrated route, whose code V8 optimises slowly),
  * COMPARE_CONNECTIONS (25 per build), COMPARE_PATH (the plain pass-through read by default; a
  * migrated route's path to weigh that lane), COMPARE_HEADERS (`Name: value` lines separated by
  * `\n`, e.g. an Authorization header for a route that needs a caller), COMPARE_LOGIN (a seeded
@@ -32,6 +33,9 @@ import { median } from './percentile.ts';
 
 const ROUNDS = intEnv('COMPARE_ROUNDS', 10);
 const SECONDS = intEnv('COMPARE_SECONDS', 3);
+// A migrated route runs far more JavaScript per request than a pass-through, at a fraction of its
+// rate: V8 takes tens of seconds to optimise it, and its first rounds cost up to 3x its later ones.
+const WARMUP_SECONDS = intEnv('COMPARE_WARMUP_SECONDS', 2);
 const CONNECTIONS = intEnv('COMPARE_CONNECTIONS', 25);
 const PATH = process.env.COMPARE_PATH ?? '/api/echo/courses?orgId=org-uninett';
 const HEADERS = parseHeaders(process.env.COMPARE_HEADERS ?? '');
@@ -74,7 +78,7 @@ async function main(entries: string[]): Promise<void> {
   }
 
   const load = (seconds: number) => Promise.all(builds.map((b) => runWrk({ url: b.url, connections: CONNECTIONS, seconds, cpu: LOAD_CPU, headers: HEADERS })));
-  await load(2); // warm-up
+  await load(WARMUP_SECONDS);
   for (let round = 1; round <= ROUNDS; round++) {
     const before = builds.map((b) => cpuSeconds(b.pid));
     const results = await load(SECONDS);
