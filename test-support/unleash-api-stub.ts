@@ -9,12 +9,15 @@ export interface UnleashApiStub {
   refuse(status: number | null): void;
   /** Features polls received so far. */
   readonly polls: number;
+  /** Usage counted per flag in the metrics the clients sent (`bucket.toggles`), summed over every send. */
+  usage(flag: string): { yes: number; no: number };
   stop(): Promise<void>;
 }
 
 /**
  * The client API of an Unleash server, on a free loopback port: `GET /api/client/features`
- * serves the payload it is given, and every other client call (register, metrics) gets 202.
+ * serves the payload it is given, `POST /api/client/metrics` is summed up per flag, and every
+ * other client call (register) gets 202.
  * For the faults a real server gives only with effort on demand: refusing a valid token, and
  * taking it again.
  */
@@ -22,7 +25,21 @@ export async function startUnleashApiStub(initial: unknown): Promise<UnleashApiS
   let features = initial;
   let refusing: number | null = null;
   let polls = 0;
+  const usage = new Map<string, { yes: number; no: number }>();
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/api/client/metrics')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const sent = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { bucket?: { toggles?: Record<string, { yes?: number; no?: number }> } };
+        for (const [flag, counts] of Object.entries(sent.bucket?.toggles ?? {})) {
+          const sum = usage.get(flag) ?? { yes: 0, no: 0 };
+          usage.set(flag, { yes: sum.yes + (counts.yes ?? 0), no: sum.no + (counts.no ?? 0) });
+        }
+        res.writeHead(202).end();
+      });
+      return;
+    }
     req.resume();
     if (!req.url?.startsWith('/api/client/features')) return void res.writeHead(202).end();
     polls++;
@@ -37,6 +54,7 @@ export async function startUnleashApiStub(initial: unknown): Promise<UnleashApiS
     get polls() {
       return polls;
     },
+    usage: (flag) => usage.get(flag) ?? { yes: 0, no: 0 },
     stop() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -18,3 +18,10 @@ export function decideSide(client: Unleash | null, flag: string, ctx: FlagContex
   if (client.isEnabled(flag + SHADOW_SUFFIX, context)) return 'shadow';
   return 'legacy';
 }
+
+/** What decideSide's two evaluations count for a caller who stays on legacy (Flags.countLegacy). */
+export function countLegacy(client: Unleash | null, flag: string): void {
+  if (client === null) return; // decideSide evaluates nothing then, so counts nothing
+  client.count(flag, false);
+  client.count(flag + SHADOW_SUFFIX, false);
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { InMemStorageProvider, Unleash, type ClientFeaturesResponse } from 'unleash-client';
 import { mayLeaveLegacy } from './may-leave-legacy.ts';
-import { decideSide, SHADOW_SUFFIX } from './decide.ts';
+import { countLegacy, decideSide, SHADOW_SUFFIX } from './decide.ts';
 import { readFlagsFile } from './file-format.ts';
 import { createChangeLog, describeFlag, effectiveRollout } from './flag-state.ts';
 import type { Flags } from './types.ts';
@@ -62,6 +62,8 @@ export async function createFileFlags(config: { file: string; pollMs?: number },
     loaded: () => true,
     decide: (flag, ctx) => decideSide(client, flag, ctx),
     mayLeaveLegacy: (flag) => mayLeaveLegacy(client, flag),
+    // Usage metrics are off for a file (nowhere to send them): as decide(), counts nothing.
+    countLegacy: (flag) => countLegacy(client, flag),
     state: (flag) => describeFlag(client, flag, changes.lastChangedAt(flag)),
     async close() {
       closed = true;

@@ -86,6 +86,26 @@ describe('mayLeaveLegacy with Unleash', () => {
     expect(everyoneLegacy(flags)).toBe(true);
   });
 
+  it('counts a request it sends to legacy in the usage metrics Unleash gets, exactly as decide() counts one, and sends them at close', async () => {
+    const definitions = payload(feature(FLAG, true, [rollout(0)]), shadowOff);
+    const decided = await unleash(definitions);
+    const skipped = await unleash(definitions);
+    for (const ctx of USERS) expect(decided.flags.decide(FLAG, ctx)).toBe('legacy');
+    for (let i = 0; i < USERS.length; i++) {
+      expect(skipped.flags.mayLeaveLegacy(FLAG)).toBe(false);
+      skipped.flags.countLegacy(FLAG);
+    }
+    // Nothing is sent before the metrics interval (a minute) but at close, as at a shutdown:
+    // a rolling deploy loses none of it.
+    expect(skipped.stub.usage(FLAG)).toEqual({ yes: 0, no: 0 });
+    await decided.flags.close();
+    await skipped.flags.close();
+    expect(decided.stub.usage(FLAG)).toEqual({ yes: 0, no: USERS.length });
+    expect(decided.stub.usage(`${FLAG}.shadow`)).toEqual({ yes: 0, no: USERS.length });
+    expect(skipped.stub.usage(FLAG)).toEqual(decided.stub.usage(FLAG));
+    expect(skipped.stub.usage(`${FLAG}.shadow`)).toEqual(decided.stub.usage(`${FLAG}.shadow`));
+  });
+
   it('"no" while Unleash has never answered: everyone is on legacy then', async () => {
     const flags = await createFlags({ mode: 'unleash', url: `http://127.0.0.1:${await freePort()}/api`, appName: 'may-leave-legacy-test', refreshMs: 200, startupWaitMs: 200 }, silent);
     cleanup.push(() => flags.close());

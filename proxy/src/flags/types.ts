@@ -33,6 +33,12 @@ export interface Flags {
    * True means "maybe": decide per caller.
    */
   mayLeaveLegacy(flag: string): boolean;
+  /**
+   * A request went to legacy on mayLeaveLegacy's "no", without decide(): counted in Unleash's
+   * usage metrics as decide() counts it (the flag and its shadow sibling, each "no"), so a route
+   * flag still in use does not show in Unleash as unused, and its exposure is the traffic's.
+   */
+  countLegacy(flag: string): void;
   state(flag: string): FlagState;
   close(): Promise<void>;
 }

@@ -1,10 +1,14 @@
 import type { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { InMemStorageProvider, Unleash, type ClientFeaturesResponse } from 'unleash-client';
 import { mayLeaveLegacy } from './may-leave-legacy.ts';
-import { decideSide } from './decide.ts';
+import { countLegacy, decideSide } from './decide.ts';
 import { createChangeLog, describeFlag } from './flag-state.ts';
 import type { Flags, FlagsConfig } from './types.ts';
+
+/** How long a shutdown waits for the last usage metrics to reach Unleash. */
+const METRICS_FLUSH_BUDGET_MS = 2_000;
 
 export type UnleashFlagsConfig = Omit<Extract<FlagsConfig, { mode: 'unleash' }>, 'mode'>;
 
@@ -25,6 +29,7 @@ export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger
     storageProvider: new InMemStorageProvider(),
   });
   const changes = createChangeLog();
+  let closed = false;
   // Set only once ready: before that, isEnabled would warn on every call.
   let live: Unleash | null = null;
   client.on('ready', () => (live = client));
@@ -70,9 +75,17 @@ export async function createUnleashFlags(config: UnleashFlagsConfig, log: Logger
     loaded: () => live !== null,
     decide: (flag, ctx) => decideSide(live, flag, ctx),
     mayLeaveLegacy: (flag) => mayLeaveLegacy(live, flag),
+    countLegacy: (flag) => countLegacy(live, flag),
     state: (flag) => describeFlag(live, flag, changes.lastChangedAt(flag)),
     async close() {
+      if (closed) return;
+      closed = true;
+      // The usage counted since the last send (up to a metrics interval) goes out before the
+      // client stops: every rolling deploy would drop it otherwise. Bounded, so an Unleash that
+      // does not answer cannot hold up the shutdown.
+      const flushed = live ? client.flushMetrics().catch(() => {}) : undefined;
       live = null;
+      if (flushed) await Promise.race([flushed, delay(METRICS_FLUSH_BUDGET_MS, undefined, { ref: false })]);
       refusal.stop();
       client.destroy();
       // unleash-client 6.12.1: destroy() strips the repository's listeners, yet a fetch still

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../../test-support/stack.ts';
 import { rawRequest, type RawResponse } from '../../../test-support/raw-http.ts';
 import { until } from '../../../test-support/until.ts';
+import { startUnleashApiStub } from '../../../test-support/unleash-api-stub.ts';
 import type { ReceivedRequest } from '../../../legacy-stub/src/server.ts';
 
 /**
@@ -99,5 +100,39 @@ describe('a migrated route at 0% without shadow', () => {
     stack.setFlags({ 'route.dashboard': { rollout: 0 } });
     await reaches('legacy');
     expect(await decision()).toBe('legacy');
+  });
+});
+
+describe('a migrated route at 0% in Unleash', () => {
+  it("still shows in Unleash's usage metrics: each request counted 'no' for the flag and its shadow sibling, sent at shutdown", async () => {
+    const rollout0 = { name: 'flexibleRollout', parameters: { rollout: '0', stickiness: 'default', groupId: 'route.dashboard' }, constraints: [] };
+    const unleash = await startUnleashApiStub({
+      version: 2,
+      features: [
+        { name: 'route.dashboard', enabled: true, strategies: [rollout0] },
+        { name: 'route.dashboard.shadow', enabled: false, strategies: [] },
+      ],
+    });
+    const withUnleash = await startStack({ env: { UNLEASH_URL: unleash.url, UNLEASH_REFRESH_MS: '200' } });
+    let stopped = false;
+    try {
+      const auth = ['Authorization', `Bearer ${withUnleash.legacy.issueToken('ingrid')}`];
+      for (let i = 0; i < 3; i++) {
+        const correlationId = `lfe-unleash-${i}-${Date.now()}`;
+        const res = await rawRequest({ port: withUnleash.proxyPort, path: '/api/dashboard', headers: ['X-Correlation-Id', correlationId, ...auth] });
+        expect(res.status).toBe(200);
+        // The fast path served it: the legacy endpoint the route replaces answered.
+        expect(withUnleash.legacy.received.some((r) => r.url === '/api/home' && r.rawHeaders.includes(correlationId))).toBe(true);
+      }
+      // A plain pass-through asks no flag.
+      expect((await rawRequest({ port: withUnleash.proxyPort, path: '/api/home', headers: auth })).status).toBe(200);
+      stopped = true;
+      await withUnleash.stop();
+      expect(unleash.usage('route.dashboard')).toEqual({ yes: 0, no: 3 });
+      expect(unleash.usage('route.dashboard.shadow')).toEqual({ yes: 0, no: 3 });
+    } finally {
+      if (!stopped) await withUnleash.stop();
+      await unleash.stop();
+    }
   });
 });

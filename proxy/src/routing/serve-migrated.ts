@@ -58,6 +58,7 @@ export function attachMatch(req: IncomingMessage, match: RouteMatch): void {
 export function legacyForEveryone(req: IncomingMessage, match: RouteMatch, deps: Pick<MigratedDeps, 'flags' | 'registry'>): boolean {
   const { route } = match.entry;
   if (deps.flags.mayLeaveLegacy(route.flag)) return false;
+  deps.flags.countLegacy(route.flag);
   const state = stateOf(req);
   state.route = route.id;
   state.decision = 'legacy';
