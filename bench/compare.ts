@@ -1,5 +1,5 @@
 import { freePort } from '../test-support/free-port.ts';
-import { cpuSeconds, killAllNow, spawnTs, stopAll, waitUntilServing } from './processes.ts';
+import { cpuSeconds, killAllNow, spawnPinned, spawnTs, stopAll, waitUntilServing } from './processes.ts';
 import { runWrk } from './wrk.ts';
 import { intEnv } from './env.ts';
 import { median } from './percentile.ts';
@@ -16,7 +16,8 @@ import { median } from './percentile.ts';
  *   npx tsx bench/compare.ts proxy/src/main.ts ../other-checkout/proxy/src/main.ts
  *   npx tsx bench/compare.ts proxy/src/main.ts proxy/src/main.ts,LOG_LEVEL=silent
  *
- * An entry is a file Node runs with tsx (PORT, HOST, LEGACY_URL and TARGET are set for it),
+ * An entry is a file Node runs with tsx, or a built `.js` (`npm run build -- --out-dir DIR`) it
+ * runs as production does, without tsx (PORT, HOST, LEGACY_URL and TARGET are set for it),
  * with optional `,NAME=value` environment after it. A second checkout of the repository (git
  * worktree) is the way to compare two commits. Env: COMPARE_ROUNDS (10), COMPARE_SECONDS (3),
  * COMPARE_WARMUP_SECONDS (2; 30 or more for a migrated route, whose code V8 optimises slowly),
@@ -71,7 +72,10 @@ async function main(entries: string[]): Promise<void> {
       if (a.slice(0, eq) === 'COMPARE_PATH') buildPath = a.slice(eq + 1);
       else env[a.slice(0, eq)] = a.slice(eq + 1);
     }
-    const child = spawnTs(file!, { cpu: BUILD_CPU, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // A built entry (`npm run build`, e.g. dist/proxy/src/main.js) runs on plain node, as in production.
+    const child = file!.endsWith('.js')
+      ? spawnPinned(process.execPath, [file!], { cpu: BUILD_CPU, env, stdio: ['ignore', 'ignore', 'inherit'] })
+      : spawnTs(file!, { cpu: BUILD_CPU, env, stdio: ['ignore', 'ignore', 'inherit'] });
     const url = `http://127.0.0.1:${port}${buildPath}`;
     await waitUntilServing(url, child);
     builds.push({ label: entry, pid: child.pid!, url, cpuPerRequest: [] });
