@@ -41,6 +41,10 @@ export default defineRoute({
     const uid = encodeURIComponent(caller.userId);
     const [profileResult, unread] = await Promise.allSettled([
       legacy.get<Profile>(`/api/users/${uid}/profile`, { endpoint: 'users.profile', cache: { scope: 'user', ttlMs: 60_000 } }),
+      // Fetched on every request, as the old home screen counted it: the route's one round trip of
+      // its own, and most of what it costs beyond passing /api/home through. Cached per user for
+      // a few seconds it would cost less than that (docs/performance.md, Step 5), with a badge
+      // that lags by as much: the Course team's call.
       legacy.get<{ count: number }>(`/api/notifications/unread?userId=${uid}`, { endpoint: 'notifications.unread' }),
     ]);
     if (profileResult.status === 'rejected') {
