@@ -26,7 +26,8 @@ import { intEnv } from './env.ts';
  * BENCH_CONNECTIONS (50), BENCH_SCENARIOS (comma-separated ids; default all but diagnostics).
  *
  * Then the migrated dashboard (bench/dashboard/): BENCH_DASHBOARD run (default) | only | skip,
- * BENCH_DASHBOARD_SECONDS (3), BENCH_DASHBOARD_CONNECTIONS (10), BENCH_DASHBOARD_COLD_STARTS (6).
+ * BENCH_DASHBOARD_SECONDS (3), BENCH_DASHBOARD_WARMUP_SECONDS (20), BENCH_DASHBOARD_CONNECTIONS (10),
+ * BENCH_DASHBOARD_COLD_STARTS (6).
  */
 
 const LOAD_CPU = '0';
@@ -106,9 +107,10 @@ async function passThroughPhase(): Promise<void> {
 async function dashboardPhase(): Promise<void> {
   const connections = intEnv('BENCH_DASHBOARD_CONNECTIONS', 10);
   const seconds = intEnv('BENCH_DASHBOARD_SECONDS', 3);
+  const warmupSeconds = intEnv('BENCH_DASHBOARD_WARMUP_SECONDS', 20);
   const coldStarts = intEnv('BENCH_DASHBOARD_COLD_STARTS', 6);
   console.log(`\ndashboard phase: ${coldStarts} fresh starts for cold, then ${seconds} s closed loop per row at ${connections} connections`);
-  const rows = await runDashboardPhase({ loadCpu: LOAD_CPU, proxyCpu: CONTENDER_CPU, seconds, connections, coldStarts });
+  const rows = await runDashboardPhase({ loadCpu: LOAD_CPU, proxyCpu: CONTENDER_CPU, seconds, warmupSeconds, connections, coldStarts });
   console.log(`\n${formatDashboardTable(rows, connections)}\n`);
   for (const line of dashboardSummary(rows)) console.log(line);
 }
