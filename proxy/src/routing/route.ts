@@ -45,7 +45,11 @@ export interface ShadowRules {
   unordered?: string[];
   /** `allow`: the migrated answer may be a superset of the legacy one. Default `report`. */
   extraFields?: 'allow' | 'report';
-  /** Share (0..1) of shadowed requests that fetch a second legacy answer to learn noise. Default 1. */
+  /**
+   * Share (0..1) of shadowed requests that fetch a second legacy answer to learn noise. Default:
+   * every request until 20 calibrations in a row learn nothing new, then 5%, and every request
+   * again as soon as one does (routing/shadow-noise.ts).
+   */
   calibrationRate?: number;
 }
 

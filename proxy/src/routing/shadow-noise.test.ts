@@ -48,6 +48,33 @@ describe('noise model', () => {
     expect(model.noisyPaths().size).toBe(5);
   });
 
+  it('by default calibrates every request until 20 calibrations in a row learned nothing, then one in 20, and every request again once one learns a field', () => {
+    let draw = 0.5; // above the quiet rate: a random draw decides only once the model has settled
+    const model = createNoiseModel({ random: () => draw });
+    const same = { generatedAt: 't0', courses: [{ id: 1 }] };
+    model.learn(same, { ...same, generatedAt: 't1' }, {});
+    for (let i = 0; i < 19; i++) {
+      expect(model.shouldCalibrate()).toBe(true);
+      model.learn(same, { ...same, generatedAt: `t${i + 2}` }, {}); // known noise only: nothing new
+    }
+    expect(model.shouldCalibrate()).toBe(true);
+    model.learn(same, same, {}); // the 20th in a row with nothing new
+    expect([1, 2, 3].map(() => model.shouldCalibrate())).toEqual([false, false, false]);
+    draw = 0.04;
+    expect(model.shouldCalibrate()).toBe(true);
+    // A field that starts to vary later is still learned, and calibration is back to every request.
+    model.learn({ ...same, requestId: 'a' }, { ...same, requestId: 'b' }, {});
+    expect(model.noisyPaths().has('requestId')).toBe(true);
+    draw = 0.5;
+    expect(model.shouldCalibrate()).toBe(true);
+  });
+
+  it('a configured rate stays what it is, however quiet the answers', () => {
+    const model = createNoiseModel({ calibrationRate: 1, random: () => 0.99 });
+    for (let i = 0; i < 50; i++) model.learn({ a: 1 }, { a: 1 }, {});
+    expect(model.shouldCalibrate()).toBe(true);
+  });
+
   it('calibrates at the configured rate, with an injectable random source', () => {
     const draws = [0.1, 0.5, 0.24, 0.9];
     const model = createNoiseModel({ calibrationRate: 0.25, random: () => draws.shift() ?? 1 });
