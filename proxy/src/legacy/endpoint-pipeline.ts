@@ -4,7 +4,6 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   DelegateBackoff,
-  TaskCancelledError,
   bulkhead,
   circuitBreaker,
   handleType,
@@ -154,7 +153,7 @@ export function createEndpointPipeline(
     if (err instanceof BulkheadRejectedError) {
       return new LegacyCallError(endpoint, 'bulkhead-full', 'too many calls in flight; rejected');
     }
-    if (err instanceof TaskCancelledError || err instanceof CallCancelled) {
+    if (err instanceof CallCancelled) {
       return new LegacyCallError(endpoint, 'deadline', `no usable answer within ${policy.deadlineMs} ms`);
     }
     return err;
