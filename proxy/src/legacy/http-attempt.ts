@@ -50,7 +50,7 @@ export class CallCancelled extends Error {
 
 /**
  * One attempt's cancellation, by a direct call rather than an AbortSignal: in Node 20 the first
- * listener on a fresh AbortSignal costs about 10 us (bench/micro/abort-cost.ts), and a signal
+ * listener on a fresh AbortSignal costs about 10 us (bench/legacy-call-cost.ts), and a signal
  * handed to `http.request` attaches several; per legacy call that was more than a third of what
  * the proxy spent on it. The pipeline aborts it when the attempt times out (`timeout`) or the
  * call is over (`cancelled`); the attempt's work says what stopping it means.
@@ -92,10 +92,10 @@ export function createAttemptAgent(baseUrl: URL, keepAliveMs: number): http.Agen
 /**
  * One try at the legacy API, over node:http on the lane's keep-alive agent (msw intercepts it
  * in tests): about a third of what undici's fetch cost per call, which built a Request, Headers,
- * web streams and an AbortController of its own each time. `abort` says whether this attempt timed
- * out or the call as a whole was cancelled. `trace` (tracing on) adds the attempt's trace context. Redirects are not
- * followed (node:http never does): following one would send the caller's credentials wherever
- * the legacy API points, and a 3xx is an answer like any other.
+ * web streams and an AbortController of its own each time. `abort` says whether this attempt
+ * timed out or the call as a whole was cancelled. `trace` (tracing on) adds the attempt's trace
+ * context. Redirects are not followed (node:http never does): following one would send the
+ * caller's credentials wherever the legacy API points, and a 3xx is an answer like any other.
  */
 export async function sendAttempt(
   agent: http.Agent,
